@@ -1,0 +1,35 @@
+"""The claim tracker: a Flask app built by create_app()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `config` overrides settings read from the environment (used by tests)."""
+    from claims import cli, db, errors_web, extensions
+    from claims.api import bp as api_bp
+    from claims.config import Config
+    from claims.views import register_blueprints
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(Config(app.instance_path).as_dict())
+    app.config.from_mapping(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    extensions.init_app(app)
+    register_blueprints(app)
+    app.register_blueprint(api_bp)
+    errors_web.init_app(app)
+    cli.init_app(app)
+    return app

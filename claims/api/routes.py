@@ -1,0 +1,125 @@
+"""JSON endpoints: thin wrappers that parse, call one service and serialise."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from claims.api import bp
+from claims.api.openapi import openapi_document
+from claims.api.serialize import (
+    article_json,
+    claim_json,
+    context_json,
+    similar_json,
+    verdict_json,
+)
+from claims.db import get_session
+from claims.errors import InvalidInput
+from claims.extensions import fresh_index, services
+from claims.schemas import ArticleIn, VerdictIn, parse
+from claims.services.articles import article_claims, get_article, list_articles
+from claims.services.claims import get_claim, review_queue
+from claims.services.links import search_claims, similar_to
+from claims.services.verdicts import record_verdict, verdict_history
+from claims.web import filters_from, ingest, int_arg, page_args
+
+
+def json_body() -> dict:
+    """Return the request's JSON object, or raise InvalidInput with the reason."""
+    if not request.is_json:
+        raise InvalidInput("Send a JSON body with the header Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidInput("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise InvalidInput("The JSON body must be an object with named fields.")
+    return data
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Describe the API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/articles")
+def create_article():
+    """Import an article; 201 when new, 200 with the stored one when already imported."""
+    result = ingest(parse(ArticleIn, json_body()))
+    body = {
+        "article": article_json(result.article),
+        "claims": [claim_json(c) for c in result.claims],
+        "created": result.created,
+    }
+    headers = {"Location": url_for("api.show_article", article_id=result.article.id)}
+    return jsonify(body), 201 if result.created else 200, headers
+
+
+@bp.get("/articles")
+def index_articles():
+    """List articles, newest first, one page at a time."""
+    page, per_page = page_args(request.args)
+    articles, total = list_articles(get_session(), page, per_page)
+    return jsonify(
+        articles=[article_json(a) for a in articles], total=total, page=page, per_page=per_page
+    )
+
+
+@bp.get("/articles/<int:article_id>")
+def show_article(article_id: int):
+    """Return an article with its body and claims."""
+    session = get_session()
+    article = get_article(session, article_id)
+    data = {**article_json(article), "body": article.body}
+    claims = [claim_json(c) for c in article_claims(session, article_id)]
+    return jsonify(article=data, claims=claims)
+
+
+@bp.get("/claims")
+def index_claims():
+    """The review queue as JSON, with the same filters (all statuses unless given)."""
+    page, per_page = page_args(request.args)
+    items, total = review_queue(get_session(), filters_from(request.args), page, per_page)
+    return jsonify(
+        claims=[context_json(c) for c in items], total=total, page=page, per_page=per_page
+    )
+
+
+@bp.get("/claims/<int:claim_id>")
+def show_claim(claim_id: int):
+    """Return a claim with its article and current verdict."""
+    return jsonify(claim=context_json(get_claim(get_session(), claim_id)))
+
+
+@bp.get("/claims/<int:claim_id>/similar")
+def similar(claim_id: int):
+    """Return the claims of other articles that match this one, best first."""
+    session = get_session()
+    ctx = get_claim(session, claim_id)
+    k = int_arg(request.args, "k", 10, 1, 100)
+    found = similar_to(session, fresh_index(), ctx.claim, k)
+    return jsonify(claim=context_json(ctx), similar=[similar_json(s) for s in found])
+
+
+@bp.post("/claims/<int:claim_id>/verdicts")
+def create_verdict(claim_id: int):
+    """Append a verdict to a claim."""
+    verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()))
+    return jsonify(verdict=verdict_json(verdict)), 201
+
+
+@bp.get("/claims/<int:claim_id>/verdicts")
+def list_verdicts(claim_id: int):
+    """Return a claim's verdict history, newest first."""
+    return jsonify(verdicts=[verdict_json(v) for v in verdict_history(get_session(), claim_id)])
+
+
+@bp.get("/search")
+def search():
+    """Rank claims against `q`, filtered by `lang` and `source`."""
+    q = request.args.get("q", "")
+    k = int_arg(request.args, "k", 10, 1, 100)
+    found = search_claims(
+        get_session(), services().embedder, fresh_index(), q, k, filters_from(request.args)
+    )
+    return jsonify(query=q, results=[similar_json(s) for s in found])

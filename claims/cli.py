@@ -1,0 +1,188 @@
+"""The `flask claims ...` commands: init-db, import, reindex, export and eval."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import Session, select
+
+from claims.csvsafe import csv_lines
+from claims.errors import ClaimsError, InvalidInput
+from claims.extensions import services
+from claims.importing import iter_paths, parse_file
+from claims.index import ClaimIndex
+from claims.migrate import upgrade
+from claims.models import Claim
+from claims.schemas import ClaimFilters, parse
+from claims.services.articles import ingest_article
+from claims.services.evaluation import (
+    Document,
+    evaluate_retrieval,
+    read_qrels,
+    read_tsv,
+    store_collection,
+)
+from claims.services.export import CSV_HEADER, verdict_rows
+
+group = AppGroup("claims", help="Claim tracker commands.")
+
+
+def _session() -> Session:
+    """Open a session on the app's database."""
+    return Session(services().engine, expire_on_commit=False)
+
+
+def _ready_index(session: Session) -> ClaimIndex:
+    """Return the app's index, reconciled with the database."""
+    index = services().index
+    index.ensure_fresh(session)
+    return index
+
+
+@group.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database is up to date.")
+
+
+@group.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", help="Source name for files that do not give one.")
+@click.option("--language", help="Language code for files that do not give one.")
+def import_command(paths: tuple[Path, ...], source: str | None, language: str | None) -> None:
+    """Import articles from files or folders (.txt .md .html .json .jsonl)."""
+    files = list(iter_paths(list(paths)))
+    if not files:
+        raise click.ClickException("No .txt, .md, .html, .json or .jsonl files found there.")
+    defaults = {"source": source, "language": language}
+    created = known = failed = 0
+    with _session() as session:
+        index = _ready_index(session)
+        with click.progressbar(files, label="Importing", show_pos=True, show_eta=True) as bar:
+            for path in bar:
+                try:
+                    for data in parse_file(path.name, path.read_bytes(), defaults):
+                        result = _ingest(session, index, data)
+                        created, known = created + result.created, known + (not result.created)
+                except ClaimsError as exc:
+                    failed += 1
+                    click.echo(f"\nSkipped {path}: {exc.message}", err=True)
+    click.echo(f"Imported {created} new article(s), {known} already known, {failed} failed.")
+    if failed and not created and not known:
+        raise SystemExit(1)
+
+
+def _ingest(session: Session, index: ClaimIndex, data):
+    """Import one parsed article with the app's settings."""
+    return ingest_article(
+        session,
+        services().embedder,
+        index,
+        data,
+        max_chars=current_app.config["MAX_BODY_CHARS"],
+        suggest_threshold=current_app.config["SUGGEST_THRESHOLD"],
+    )
+
+
+@group.command("reindex")
+def reindex() -> None:
+    """Re-embed claims from another model, then rebuild the index from stored vectors."""
+    embedder = services().embedder
+    with _session() as session:
+        stale = list(
+            session.exec(select(Claim).where(Claim.embedding_model.is_distinct_from(embedder.name)))
+        )
+        with click.progressbar(range(0, len(stale), 256), label="Re-embedding") as bar:
+            for start in bar:
+                batch = stale[start : start + 256]
+                vectors = embedder.encode([c.text for c in batch])
+                for claim, vector in zip(batch, vectors, strict=True):
+                    claim.embedding, claim.embedding_model = vector.tobytes(), embedder.name
+                session.add_all(batch)
+                session.commit()
+        count = services().index.rebuild(session)
+    click.echo(f"Re-embedded {len(stale)} claim(s); the index holds {count} claim(s).")
+
+
+def _filter_options(command):
+    """Add the shared export filters to a command."""
+    for name in ("rating", "source", "language", "date-to", "date-from"):
+        command = click.option(f"--{name}", default=None)(command)
+    return command
+
+
+@group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_filter_options
+def export(out: Path, **options: str | None) -> None:
+    """Write the verdict report as CSV, with the same filters as /export/verdicts.csv."""
+    try:
+        filters = parse(ClaimFilters, options)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from None
+    tmp = out.with_name(out.name + ".tmp")
+    with _session() as session, tmp.open("w", encoding="utf-8", newline="") as handle:
+        rows = 0
+        for line in csv_lines(CSV_HEADER, verdict_rows(session, filters)):
+            handle.write(line)
+            rows += 1
+    tmp.replace(out)
+    click.echo(f"Wrote {rows - 1} verdict(s) to {out}.")
+
+
+@group.group("eval")
+def eval_group() -> None:
+    """Measure the app on benchmark data."""
+
+
+@eval_group.command("retrieval")
+@click.option("--collection", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--queries", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--qrels", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
+def eval_retrieval(collection: Path, queries: Path, qrels: Path, k: int) -> None:
+    """Load a collection into a throwaway database and index, then score the app's search."""
+    try:
+        documents = [Document(*row) for row in read_tsv(collection, 3)]
+        query_rows = [tuple(row) for row in read_tsv(queries, 2)]
+        judged = read_qrels(qrels)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from None
+    if not documents or not judged:
+        raise click.ClickException("The collection or the qrels file is empty.")
+    scores = _run_retrieval(documents, query_rows, judged, k)
+    click.echo(f"queries {scores.queries}")
+    click.echo(f"Recall@{k} {scores.recall_at_k:.4f}")
+    click.echo(f"MRR@{k} {scores.mrr_at_k:.4f}")
+    click.echo(f"MAP@{k} {scores.map_at_k:.4f}")
+
+
+def _run_retrieval(documents, queries, qrels, k):
+    """Build the throwaway database and index, and evaluate."""
+    from claims.db import make_engine
+
+    embedder = services().embedder
+    with tempfile.TemporaryDirectory(prefix="claims-eval-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'eval.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        index = ClaimIndex(Path(tmp) / "eval.faiss", embedder.name)
+        with Session(engine, expire_on_commit=False) as session:
+            with click.progressbar(length=len(documents), label="Embedding collection") as bar:
+                mapping = store_collection(session, embedder, index, documents, bar.update)
+            with click.progressbar(length=len(queries), label="Searching") as bar:
+                scores = evaluate_retrieval(
+                    session, embedder, index, queries, mapping, qrels, k, bar.update
+                )
+        engine.dispose()
+    return scores
+
+
+def init_app(app: Flask) -> None:
+    """Register the command group."""
+    app.cli.add_command(group)

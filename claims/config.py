@@ -1,0 +1,37 @@
+"""Configuration: the one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+def _float(name: str, default: float) -> float:
+    """Read a float setting, falling back to the default when unset."""
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+class Config:
+    """Settings read from the environment, with embedded defaults."""
+
+    def __init__(self, instance_path: str) -> None:
+        instance = Path(instance_path)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
+        self.DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'claims.db'}"
+        self.CLAIMS_MODEL = os.environ.get("CLAIMS_MODEL") or PACKAGED_MODEL
+        self.CLAIMS_INDEX_PATH = os.environ.get("CLAIMS_INDEX_PATH") or str(
+            instance / "claims.faiss"
+        )
+        # Fused-score thresholds, calibrated on the benchmark dev splits (docs/quality.md).
+        self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.5)
+        self.AUTOLINK_THRESHOLD = _float("CLAIMS_AUTOLINK_THRESHOLD", 0.85)
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("CLAIMS_MAX_UPLOAD_BYTES") or 2 * 1024 * 1024)
+        self.MAX_BODY_CHARS = int(os.environ.get("CLAIMS_MAX_BODY_CHARS") or 200_000)
+        self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the settings as a mapping for app.config."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}

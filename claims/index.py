@@ -1,0 +1,183 @@
+"""The claim index: FAISS vectors plus BM25 texts, a cache derived from the database.
+
+Invariants: it is written only after the claims' transaction commits; IndexState in the
+database says what it should hold, and any disagreement (model, count, version) rebuilds it
+from the stored vectors, never by re-embedding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.lexical import LexicalIndex
+from claims.matching import Match, fuse
+from claims.models import Claim, IndexState, utcnow
+from claims.vectors import VectorIndex
+
+STATE_ID = 1
+
+
+def vector_of(claim: Claim) -> np.ndarray:
+    """Return a claim's stored embedding as a float32 vector."""
+    return np.frombuffer(claim.embedding or b"", dtype=np.float32)
+
+
+class ClaimIndex:
+    """Dense and lexical indexes over every claim embedded with one model."""
+
+    def __init__(self, path: str | Path, model: str) -> None:
+        self.path = Path(path)
+        self.model = model
+        self.dense: VectorIndex | None = None
+        self.lexical = LexicalIndex()
+        self.version = -1
+        self._verified = False
+        self._lock = threading.RLock()
+
+    @property
+    def meta_path(self) -> Path:
+        """Return the sidecar file recording what the saved index holds."""
+        return self.path.with_suffix(".json")
+
+    def __len__(self) -> int:
+        return len(self.dense) if self.dense is not None else 0
+
+    def _state(self, session: Session) -> IndexState | None:
+        """Return the database's record of the index, if any."""
+        return session.get(IndexState, STATE_ID, populate_existing=True)
+
+    def ensure_fresh(self, session: Session) -> None:
+        """Make this process's copy match the database: reuse, reload from disk or rebuild."""
+        state = self._state(session)
+        with self._lock:
+            if self._verified and state is not None and state.version == self.version:
+                return
+            if (
+                not self._verified
+                and not self._state_matches_db(session, state)
+                or not self._load_saved(session, state)
+            ):
+                self.rebuild(session)
+            self._verified = True
+
+    def _state_matches_db(self, session: Session, state: IndexState | None) -> bool:
+        """Check, once per process, that IndexState counts what the database holds."""
+        if state is None or state.model != self.model:
+            return False
+        return state.count == self._stored_count(session)
+
+    def _stored_count(self, session: Session) -> int:
+        """Count the claims embedded with this index's model."""
+        query = (
+            select(sa.func.count()).select_from(Claim).where(Claim.embedding_model == self.model)
+        )
+        return int(session.exec(query).one())
+
+    def _load_saved(self, session: Session, state: IndexState | None) -> bool:
+        """Load the saved index when its sidecar matches IndexState; return success."""
+        if state is None or not self.path.exists() or not self.meta_path.exists():
+            return False
+        try:
+            meta = json.loads(self.meta_path.read_text())
+            dense = VectorIndex.load(self.path)
+        except (OSError, ValueError, RuntimeError):
+            return False
+        expected = {"model": state.model, "version": state.version, "count": state.count}
+        if meta != expected or len(dense) != state.count or state.model != self.model:
+            return False
+        self.dense = dense
+        self.lexical = self._lexical_from_db(session)
+        self.version = state.version
+        return True
+
+    def _embedded_claims(self, session: Session):
+        """Yield (id, text, language, embedding) of claims embedded with this model."""
+        query = (
+            select(Claim.id, Claim.text, Claim.language, Claim.embedding)
+            .where(Claim.embedding_model == self.model)
+            .order_by(Claim.id)
+        )
+        yield from session.exec(query).yield_per(5000)
+
+    def _lexical_from_db(self, session: Session) -> LexicalIndex:
+        """Build the BM25 index from the stored claim texts."""
+        lexical = LexicalIndex()
+        for claim_id, text, language, _ in self._embedded_claims(session):
+            lexical.add(claim_id, text, language)
+        return lexical
+
+    def rebuild(self, session: Session) -> int:
+        """Rebuild both indexes from the stored vectors and record the new state."""
+        with self._lock:
+            ids, vectors, lexical = [], [], LexicalIndex()
+            for claim_id, text, language, embedding in self._embedded_claims(session):
+                ids.append(claim_id)
+                vectors.append(np.frombuffer(embedding, dtype=np.float32))
+                lexical.add(claim_id, text, language)
+            dense = VectorIndex(len(vectors[0])) if vectors else None
+            if dense is not None:
+                dense.add(ids, np.vstack(vectors))
+            self.dense, self.lexical = dense, lexical
+            self._bump_state(session)
+            self.save()
+            return len(ids)
+
+    def _bump_state(self, session: Session) -> None:
+        """Record that the index moved on: new version, current count and model."""
+        state = self._state(session) or IndexState(id=STATE_ID, model=self.model, dimension=0)
+        state.model = self.model
+        state.dimension = self.dense.dimension if self.dense else 0
+        state.count = len(self)
+        state.version += 1
+        state.updated_at = utcnow()
+        session.add(state)
+        session.commit()
+        self.version = state.version
+
+    def add(self, session: Session, claims: list[Claim], save: bool = True) -> None:
+        """Add committed claims to both indexes and record the new state."""
+        claims = [c for c in claims if c.embedding and c.embedding_model == self.model]
+        if not claims:
+            return
+        with self._lock:
+            if self.dense is None:
+                self.dense = VectorIndex(len(vector_of(claims[0])))
+            ids = [c.id for c in claims]
+            self.dense.add(ids, np.vstack([vector_of(c) for c in claims]))
+            for claim in claims:
+                self.lexical.add(claim.id, claim.text, claim.language)
+            self._bump_state(session)
+            if save:
+                self.save()
+
+    def save(self) -> None:
+        """Write the vectors and their sidecar, each atomically."""
+        with self._lock:
+            if self.dense is None:
+                return
+            self.dense.save(self.path)
+            meta = {"model": self.model, "version": self.version, "count": len(self)}
+            tmp = self.meta_path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(meta))
+            os.replace(tmp, self.meta_path)
+
+    def match(self, vector: np.ndarray, text: str, language: str, depth: int) -> list[Match]:
+        """Return fused matches among the top `depth` dense and top `depth` lexical hits."""
+        if self.dense is None or len(self.dense) == 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        dense = dict(self.dense.search(query, depth)[0])
+        lexical_all = self.lexical.scores(text, language)
+        top_lexical = sorted(lexical_all.items(), key=lambda item: -item[1])[:depth]
+        for claim_id, _ in top_lexical:
+            if claim_id not in dense:
+                dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query[0])
+        lexical = {claim_id: lexical_all.get(claim_id, 0.0) for claim_id in dense}
+        return fuse(dense, lexical)

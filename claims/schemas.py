@@ -1,0 +1,160 @@
+"""Validated inputs (non-table SQLModel schemas) shared by the views, the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+from urllib.parse import urlparse
+
+from pydantic import ValidationError, field_validator
+from sqlmodel import Field, SQLModel
+
+from claims.errors import InvalidInput
+from claims.ratings import BY_KEY
+
+STATUSES = ("unreviewed", "published")
+S = TypeVar("S", bound=SQLModel)
+
+
+def _blank_to_none(value: object) -> object:
+    """Treat empty strings from forms as missing values."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _check_url(value: str | None) -> str | None:
+    """Accept only absolute http(s) URLs."""
+    if value is None:
+        return None
+    value = value.strip()
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{value!r} is not an http or https URL")
+    return value
+
+
+class ArticleIn(SQLModel):
+    """An article to import."""
+
+    title: str = Field(min_length=1, max_length=500)
+    source: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1)
+    url: str | None = Field(default=None, max_length=2000)
+    published_at: date | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=8, regex=r"^[a-z]{2,3}$")
+
+    @field_validator("url", "published_at", "language", mode="before")
+    @classmethod
+    def _optional(cls, value: object) -> object:
+        """Blank optional fields count as missing."""
+        return _blank_to_none(value)
+
+    @field_validator("title", "source", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        """Trim names and titles."""
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        """Validate the URL."""
+        return _check_url(value)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        """Refuse bodies with no text."""
+        if not value.strip():
+            raise ValueError("the article body is empty")
+        return value
+
+
+class VerdictIn(SQLModel):
+    """A verdict a reviewer records on a claim."""
+
+    rating: str
+    explanation: str = Field(min_length=1, max_length=20_000)
+    evidence_urls: list[str] = Field(default_factory=list, max_length=50)
+    reviewer: str = Field(min_length=1, max_length=200)
+
+    @field_validator("rating")
+    @classmethod
+    def _rating(cls, value: str) -> str:
+        """Accept only ratings on the scale."""
+        if value not in BY_KEY:
+            raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
+        return value
+
+    @field_validator("explanation", "reviewer", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        """Trim free text, so whitespace alone counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("evidence_urls", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """Accept a list or newline/space-separated text of URLs."""
+        if isinstance(value, str):
+            return value.split()
+        return value
+
+    @field_validator("evidence_urls")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        """Validate each evidence URL."""
+        return [url for url in (_check_url(v) for v in value) if url]
+
+
+class ClaimFilters(SQLModel):
+    """Filters shared by the review queue, search and the CSV export."""
+
+    language: str | None = Field(default=None, max_length=8)
+    source: str | None = Field(default=None, max_length=200)
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str | None = None
+    min_score: float | None = Field(default=None, ge=0, le=1)
+    rating: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _optional(cls, value: object) -> object:
+        """Blank query parameters count as missing."""
+        return _blank_to_none(value)
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        """Accept only known statuses."""
+        if value is not None and value not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        return value
+
+    @field_validator("rating")
+    @classmethod
+    def _rating(cls, value: str | None) -> str | None:
+        """Accept only ratings on the scale."""
+        if value is not None and value not in BY_KEY:
+            raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
+        return value
+
+
+def parse(schema: type[S], data: object) -> S:
+    """Validate data against a schema, raising InvalidInput with readable sentences."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Expected a JSON object with named fields.")
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """Turn pydantic's errors into one sentence per field."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "input"
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{field}: {message}")
+    return "Invalid input — " + "; ".join(parts) + "."

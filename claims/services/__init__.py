@@ -1,0 +1,1 @@
+"""Use cases, one function each; they take the session, embedder and index as arguments."""

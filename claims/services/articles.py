@@ -1,0 +1,145 @@
+"""Importing articles and reading them back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from claims.embedder import Embedder
+from claims.errors import NotFound
+from claims.index import ClaimIndex
+from claims.models import Article, Claim, Source
+from claims.pipeline import PreparedArticle, body_hash, clean_body, prepare_article
+from claims.schemas import ArticleIn
+from claims.services.links import link_near_duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """The stored article, its claims, and whether this call created it."""
+
+    article: Article
+    claims: list[Claim]
+    created: bool
+
+
+def find_existing(session: Session, sha256: str, url: str | None) -> Article | None:
+    """Return the article with this normalised text or URL, if already imported."""
+    condition = Article.body_sha256 == sha256
+    if url:
+        condition = sa.or_(condition, Article.url == url)
+    return session.exec(select(Article).where(condition)).first()
+
+
+def get_or_create_source(session: Session, name: str, url: str | None, language: str) -> Source:
+    """Return the source with this name, adding it (unflushed) when new."""
+    source = session.exec(select(Source).where(Source.name == name)).first()
+    if source is None:
+        domain = urlparse(url).hostname if url else None
+        source = Source(name=name, domain=domain, language=language)
+        session.add(source)
+    return source
+
+
+def article_claims(session: Session, article_id: int) -> list[Claim]:
+    """Return an article's claims in body order."""
+    query = select(Claim).where(Claim.article_id == article_id).order_by(Claim.position)
+    return list(session.exec(query))
+
+
+def _existing_result(session: Session, article: Article) -> IngestResult:
+    """Wrap an article that was already imported."""
+    return IngestResult(article, article_claims(session, article.id), created=False)
+
+
+def _store(
+    session: Session, data: ArticleIn, prepared: PreparedArticle, embedder: Embedder
+) -> tuple[Article, list[Claim]]:
+    """Store the article, its claims and their vectors in one transaction."""
+    vectors = embedder.encode([draft.text for draft in prepared.claims])
+    source = get_or_create_source(session, data.source, data.url, prepared.language)
+    session.flush()
+    article = Article(
+        source_id=source.id,
+        title=data.title,
+        url=data.url,
+        published_at=data.published_at,
+        language=prepared.language,
+        body=prepared.body,
+        body_sha256=prepared.body_sha256,
+    )
+    session.add(article)
+    session.flush()
+    claims = [
+        Claim(
+            article_id=article.id,
+            position=draft.position,
+            start=draft.start,
+            end=draft.end,
+            text=draft.text,
+            language=prepared.language,
+            checkworthiness=draft.checkworthiness,
+            speaker=draft.speaker,
+            embedding=vector.tobytes(),
+            embedding_model=embedder.name,
+        )
+        for draft, vector in zip(prepared.claims, vectors, strict=True)
+    ]
+    session.add_all(claims)
+    session.commit()
+    return article, claims
+
+
+def ingest_article(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    data: ArticleIn,
+    *,
+    max_chars: int,
+    suggest_threshold: float,
+) -> IngestResult:
+    """Import one article idempotently, then index its claims and link near-duplicates.
+
+    The article and its claims commit together; the index is touched only after that
+    commit, and a duplicate (same normalised text or URL) returns the stored article.
+    """
+    body = clean_body(data.body, max_chars)
+    sha256 = body_hash(body)
+    existing = find_existing(session, sha256, data.url)
+    if existing is not None:
+        return _existing_result(session, existing)
+    prepared = prepare_article(body, data.language)
+    try:
+        article, claims = _store(session, data, prepared, embedder)
+    except IntegrityError:
+        # Another writer stored the same article first: theirs is the one.
+        session.rollback()
+        return _existing_result(session, find_existing(session, sha256, data.url))
+    index.add(session, claims)
+    link_near_duplicates(session, index, claims, threshold=suggest_threshold)
+    return IngestResult(article, claims, created=True)
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    """Return an article or raise NotFound."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"There is no article with id {article_id}.")
+    return article
+
+
+def list_articles(session: Session, page: int, per_page: int) -> tuple[list[Article], int]:
+    """Return one page of articles, newest first, and the total count."""
+    total = session.exec(select(sa.func.count()).select_from(Article)).one()
+    query = (
+        select(Article)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return list(session.exec(query)), int(total)

@@ -1,0 +1,65 @@
+"""Reading claims: one claim with its context, and the review queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.errors import NotFound
+from claims.models import Article, Claim, Source, Verdict
+from claims.schemas import ClaimFilters
+from claims.services.links import apply_filters, current_verdicts
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimContext:
+    """A claim with its article, source and current verdict."""
+
+    claim: Claim
+    article: Article
+    source: Source
+    verdict: Verdict | None
+
+
+def get_claim(session: Session, claim_id: int) -> ClaimContext:
+    """Return a claim with its context, or raise NotFound."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"There is no claim with id {claim_id}.")
+    article = session.get(Article, claim.article_id)
+    source = session.get(Source, article.source_id)
+    verdict = current_verdicts(session, [claim_id]).get(claim_id)
+    return ClaimContext(claim, article, source, verdict)
+
+
+def review_queue(
+    session: Session, filters: ClaimFilters, page: int, per_page: int
+) -> tuple[list[ClaimContext], int]:
+    """Return one page of claims, most check-worthy first, and the total matching."""
+    base = apply_filters(
+        select(Claim, Article, Source)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id),
+        filters,
+    )
+    total = session.exec(select(sa.func.count()).select_from(base.subquery())).one()
+    query = (
+        base.order_by(Claim.checkworthiness.desc(), Claim.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = list(session.exec(query))
+    verdicts = current_verdicts(session, [claim.id for claim, _, _ in rows])
+    return [ClaimContext(c, a, s, verdicts.get(c.id)) for c, a, s in rows], int(total)
+
+
+def source_names(session: Session) -> list[str]:
+    """Return every source name, for filter menus."""
+    return list(session.exec(select(Source.name).order_by(Source.name)))
+
+
+def language_codes(session: Session) -> list[str]:
+    """Return the languages claims are in, for filter menus."""
+    return list(session.exec(select(Claim.language).distinct().order_by(Claim.language)))

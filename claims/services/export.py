@@ -1,0 +1,74 @@
+"""Verdict reports: one row per claim that has a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.models import Article, Claim, ClaimLink, Source, Verdict
+from claims.ratings import BY_KEY
+from claims.schemas import ClaimFilters
+from claims.services.links import apply_filters
+
+CSV_HEADER = [
+    "claim_id",
+    "claim",
+    "article_title",
+    "source",
+    "url",
+    "published_at",
+    "language",
+    "rating",
+    "rating_value",
+    "explanation",
+    "evidence_urls",
+    "reviewer",
+    "reviewed_at",
+    "near_duplicates",
+]
+
+
+def _duplicate_counts():
+    """Return a subquery counting each claim's links that were not rejected."""
+    ends = sa.union_all(
+        select(ClaimLink.claim_a_id.label("claim_id")).where(ClaimLink.state != "rejected"),
+        select(ClaimLink.claim_b_id.label("claim_id")).where(ClaimLink.state != "rejected"),
+    ).subquery()
+    return select(ends.c.claim_id, sa.func.count().label("n")).group_by(ends.c.claim_id).subquery()
+
+
+def verdict_rows(session: Session, filters: ClaimFilters) -> Iterator[list[object]]:
+    """Yield export rows for claims whose current verdict passes the filters, by claim id."""
+    latest = select(sa.func.max(Verdict.id)).group_by(Verdict.claim_id)
+    counts = _duplicate_counts()
+    query = (
+        select(Claim, Article, Source, Verdict, sa.func.coalesce(counts.c.n, 0))
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+        .join(Verdict, Verdict.claim_id == Claim.id)
+        .outerjoin(counts, counts.c.claim_id == Claim.id)
+        .where(Verdict.id.in_(latest))
+        .order_by(Claim.id)
+    )
+    query = apply_filters(query, filters.model_copy(update={"status": None, "min_score": None}))
+    if filters.rating:
+        query = query.where(Verdict.rating == filters.rating)
+    for claim, article, source, verdict, duplicates in session.exec(query).yield_per(500):
+        yield [
+            claim.id,
+            claim.text,
+            article.title,
+            source.name,
+            article.url,
+            article.published_at.isoformat() if article.published_at else "",
+            claim.language,
+            BY_KEY[verdict.rating].alternate_name,
+            BY_KEY[verdict.rating].rating_value,
+            verdict.explanation,
+            " ".join(verdict.evidence),
+            verdict.reviewer,
+            verdict.created_at.isoformat(timespec="seconds"),
+            duplicates,
+        ]

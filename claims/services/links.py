@@ -1,0 +1,176 @@
+"""Near-duplicates: suggesting links at import, listing them, searching, and deciding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.embedder import Embedder
+from claims.errors import InvalidInput, NotFound
+from claims.index import ClaimIndex, vector_of
+from claims.matching import Match
+from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
+from claims.schemas import ClaimFilters
+from claims.text import detect_language
+
+LINK_STATES = ("suggested", "confirmed", "rejected")
+MATCH_DEPTH = 50
+LINKS_PER_CLAIM = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarClaim:
+    """Another claim that matches, with where it comes from and its current verdict."""
+
+    claim: Claim
+    article: Article
+    source: Source
+    score: float
+    verdict: Verdict | None
+    link: ClaimLink | None = None
+
+
+def current_verdicts(session: Session, claim_ids: Iterable[int]) -> dict[int, Verdict]:
+    """Return each claim's latest verdict (verdicts are append-only, so the highest id)."""
+    ids = list(claim_ids)
+    if not ids:
+        return {}
+    latest = (
+        select(sa.func.max(Verdict.id)).where(Verdict.claim_id.in_(ids)).group_by(Verdict.claim_id)
+    )
+    verdicts = session.exec(select(Verdict).where(Verdict.id.in_(latest)))
+    return {v.claim_id: v for v in verdicts}
+
+
+def _hydrate(
+    session: Session, matches: list[Match], filters: ClaimFilters | None = None
+) -> list[SimilarClaim]:
+    """Load the claims behind matches, keep those passing the filters, in match order."""
+    if not matches:
+        return []
+    query = (
+        select(Claim, Article, Source)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+        .where(Claim.id.in_([m.claim_id for m in matches]))
+    )
+    if filters is not None:
+        query = apply_filters(query, filters)
+    rows = {claim.id: (claim, article, source) for claim, article, source in session.exec(query)}
+    verdicts = current_verdicts(session, rows)
+    return [
+        SimilarClaim(*rows[m.claim_id], score=m.score, verdict=verdicts.get(m.claim_id))
+        for m in matches
+        if m.claim_id in rows
+    ]
+
+
+def apply_filters(query, filters: ClaimFilters):
+    """Narrow a query over Claim, Article and Source by the shared filters."""
+    conditions = []
+    if filters.language:
+        conditions.append(Claim.language == filters.language)
+    if filters.source:
+        conditions.append(Source.name == filters.source)
+    if filters.date_from:
+        conditions.append(Article.published_at >= filters.date_from)
+    if filters.date_to:
+        conditions.append(Article.published_at <= filters.date_to)
+    if filters.status:
+        conditions.append(Claim.status == filters.status)
+    if filters.min_score is not None:
+        conditions.append(Claim.checkworthiness >= filters.min_score)
+    return query.where(*conditions) if conditions else query
+
+
+def similar_to(
+    session: Session, index: ClaimIndex, claim: Claim, k: int, depth: int = MATCH_DEPTH
+) -> list[SimilarClaim]:
+    """Return the k best matches for a stored claim among other articles' claims."""
+    matches = index.match(vector_of(claim), claim.text, claim.language, max(depth, k * 3))
+    found = _hydrate(session, matches)
+    return [s for s in found if s.claim.article_id != claim.article_id][:k]
+
+
+def link_near_duplicates(
+    session: Session, index: ClaimIndex, claims: list[Claim], threshold: float
+) -> list[ClaimLink]:
+    """Store a suggested link from each new claim to every match at or above the threshold."""
+    links: dict[tuple[int, int], ClaimLink] = {}
+    for claim in claims:
+        for other in similar_to(session, index, claim, LINKS_PER_CLAIM):
+            pair = (min(claim.id, other.claim.id), max(claim.id, other.claim.id))
+            if other.score >= threshold and pair not in links:
+                links[pair] = ClaimLink(claim_a_id=pair[0], claim_b_id=pair[1], score=other.score)
+    known = _existing_pairs(session, links)
+    new_links = [link for pair, link in links.items() if pair not in known]
+    session.add_all(new_links)
+    session.commit()
+    return new_links
+
+
+def _existing_pairs(session: Session, links: dict[tuple[int, int], ClaimLink]) -> set:
+    """Return which of these pairs are already linked."""
+    if not links:
+        return set()
+    ids = {i for pair in links for i in pair}
+    query = select(ClaimLink.claim_a_id, ClaimLink.claim_b_id).where(
+        ClaimLink.claim_a_id.in_(ids), ClaimLink.claim_b_id.in_(ids)
+    )
+    return {tuple(row) for row in session.exec(query)}
+
+
+def links_of(session: Session, claim_id: int) -> list[SimilarClaim]:
+    """Return a claim's stored links with the other claim, best score first."""
+    query = select(ClaimLink).where(
+        sa.or_(ClaimLink.claim_a_id == claim_id, ClaimLink.claim_b_id == claim_id)
+    )
+    links = list(session.exec(query))
+    other = {
+        link.id: link.claim_b_id if link.claim_a_id == claim_id else link.claim_a_id
+        for link in links
+    }
+    matches = [Match(other[link.id], link.score, 0.0, 0.0) for link in links]
+    by_claim = {other[link.id]: link for link in links}
+    found = _hydrate(session, sorted(matches, key=lambda m: -m.score))
+    return [
+        SimilarClaim(s.claim, s.article, s.source, s.score, s.verdict, by_claim[s.claim.id])
+        for s in found
+    ]
+
+
+def search_claims(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    text: str,
+    k: int,
+    filters: ClaimFilters,
+) -> list[SimilarClaim]:
+    """Rank stored claims against free text with the same matching as near-duplicates."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Type something to search for.")
+    language = filters.language or detect_language(text)
+    vector = embedder.encode([text])[0]
+    # Filters apply after matching, so look deeper when they are likely to discard hits.
+    depth = max(MATCH_DEPTH, k * 5) * (10 if filters != ClaimFilters() else 1)
+    return _hydrate(session, index.match(vector, text, language, depth), filters)[:k]
+
+
+def decide_link(session: Session, link_id: int, state: str, reviewer: str) -> ClaimLink:
+    """Confirm or reject a suggested link, recording who decided and when."""
+    if state not in ("confirmed", "rejected"):
+        raise InvalidInput("A link can only be confirmed or rejected.")
+    if not reviewer.strip():
+        raise InvalidInput("Give your name as the reviewer who decides this link.")
+    link = session.get(ClaimLink, link_id)
+    if link is None:
+        raise NotFound(f"There is no link with id {link_id}.")
+    link.state, link.decided_by, link.decided_at = state, reviewer.strip()[:200], utcnow()
+    session.add(link)
+    session.commit()
+    return link

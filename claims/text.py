@@ -1,0 +1,357 @@
+"""Text cleaning, language detection, sentence splitting and claim-candidate extraction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from html import unescape
+from html.parser import HTMLParser
+
+import py3langid as langid
+import pysbd
+from pysbd.languages import LANGUAGE_CODES
+
+# Restricting py3langid matters: unrestricted, short French text full of names comes back 'lb'.
+DETECTABLE_LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl")
+DEFAULT_LANGUAGE = "en"
+_DETECT_CHARS = 2000
+
+# --- normalise -----------------------------------------------------------------------------
+
+# C0 and C1 control characters other than \t and \n (\r is folded to \n before this runs).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NBSP_RE = re.compile(r"[\u00a0\u202f]")
+_INLINE_SPACE_RE = re.compile(r"[ \t]+")
+_TRAILING_SPACE_RE = re.compile(r" +\n")
+_LEADING_SPACE_RE = re.compile(r"\n +")
+_MANY_NEWLINES_RE = re.compile(r"\n{3,}")
+
+
+def normalise(text: str) -> str:
+    """Return text in NFC with unified newlines, no control chars and collapsed whitespace."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_RE.sub("", text)
+    text = _NBSP_RE.sub(" ", text)
+    text = _INLINE_SPACE_RE.sub(" ", text)
+    text = _TRAILING_SPACE_RE.sub("\n", text)
+    text = _LEADING_SPACE_RE.sub("\n", text)
+    text = _MANY_NEWLINES_RE.sub("\n\n", text)
+    return text.strip()
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe"})
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+        "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    }
+)  # fmt: skip
+_LOOKS_HTML_RE = re.compile(
+    r"<\s*(?:p|div|br|html|body|article|span|a|h[1-6]|li|ul|ol|section|table|script|style)"
+    r"(?:\s[^<>]*)?/?\s*>|<!doctype\s+html|</\s*(?:p|div|html|body|article|span|a|li)\s*>",
+    re.IGNORECASE,
+)
+
+
+class _TextExtractor(HTMLParser):
+    """Collect visible text, turning block elements into paragraph breaks."""
+
+    def __init__(self) -> None:
+        """Start with an empty buffer and no skipped element open."""
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Enter skipped elements and break paragraphs at block elements."""
+        if tag in _SKIP_TAGS:
+            self._skip_depth += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Treat self-closing tags like <br/> as a start tag without a body."""
+        if tag in _BLOCK_TAGS and tag not in _SKIP_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Leave skipped elements and break paragraphs after block elements."""
+        if tag in _SKIP_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        """Keep text outside skipped elements; source newlines are just spaces in HTML."""
+        if not self._skip_depth:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Convert an HTML document or fragment into normalised plain text with paragraphs."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    # convert_charrefs handles entities in data; unescape catches any left in odd positions.
+    return normalise(unescape("".join(parser.parts)))
+
+
+def looks_like_html(text: str) -> bool:
+    """Return True if the text contains common HTML tags and should be stripped."""
+    return bool(_LOOKS_HTML_RE.search(text))
+
+
+# --- language detection --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _language_identifier() -> langid.langid.LanguageIdentifier:
+    """Build (once) a py3langid identifier restricted to the supported languages."""
+    # A private identifier, so the module-level langid.classify is left unrestricted.
+    identifier = langid.langid.LanguageIdentifier.from_model_file(langid.langid.MODEL_FILE)
+    identifier.set_languages(list(DETECTABLE_LANGUAGES))
+    return identifier
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of the text's language, or 'en' for empty text."""
+    sample = text[:_DETECT_CHARS]
+    if not sample.strip():
+        return DEFAULT_LANGUAGE
+    language, _score = _language_identifier().classify(sample)
+    return language
+
+
+# --- sentence splitting --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A stripped slice of a body: body[start:end] == text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# Abbreviations after which pysbd may cut but a sentence (almost) never ends: always merge.
+_ALWAYS_JOIN = frozenset(
+    {
+        # French titles and references
+        "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Me", "Dr", "Pr", "St", "Ste", "Mgr",
+        "p", "pp", "art", "Art", "cf", "Cf", "env", "vol", "Vol", "chap", "Chap", "av", "apr",
+        "n°", "N°", "éd", "fig", "Fig",
+        # English titles
+        "Mr", "Mrs", "Ms", "Messrs", "Prof", "Gen", "Gov", "Sen", "Rep", "Rev", "Sgt", "Lt",
+        "Col", "Capt", "Mt", "Ft", "vs", "approx",
+    }
+)  # fmt: skip
+# Abbreviations that may end a sentence: merge only when the next piece cannot start one.
+_JOIN_IF_CONTINUED = frozenset(
+    {
+        "etc", "janv", "févr", "fév", "avr", "juil", "sept", "oct", "nov", "déc",
+        "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+        "No", "Nos", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "e.g", "i.e", "U.S", "U.K",
+        "J.-C", "J.-Ch", "a.m", "p.m", "ex", "hab", "min",
+    }
+)  # fmt: skip
+# The token before the final period: letters, °, and dotted/hyphenated parts like J.-C or U.S.
+_LAST_TOKEN_RE = re.compile(r"(?:^|[\s(«\"“'’])([\w°]+(?:[.-]+[\w°]+)*)\.$")
+_INITIAL_RE = re.compile(r"(?:^|[\s(])[A-Z\u00c0-\u00de]\.$")
+
+_OPEN_QUOTES = "«“"
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"))
+
+
+@lru_cache(maxsize=16)
+def _segmenter(language: str) -> pysbd.Segmenter:
+    """Return a cached pysbd segmenter that keeps the text untouched."""
+    return pysbd.Segmenter(language=language, clean=False)
+
+
+def _segmenter_language(language: str) -> str:
+    """Map a language code to one pysbd supports, falling back to English."""
+    code = (language or "").lower()[:2]
+    return code if code in LANGUAGE_CODES else DEFAULT_LANGUAGE
+
+
+def _strip_span(line: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) so it has no leading or trailing whitespace."""
+    while start < end and line[start].isspace():
+        start += 1
+    while end > start and line[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _raw_pieces(line: str, language: str) -> list[tuple[int, int]]:
+    """Locate pysbd's segments in the line as exact, stripped (start, end) offsets."""
+    pieces: list[tuple[int, int]] = []
+    cursor = 0
+    for segment in _segmenter(language).segment(line):
+        needle = segment.strip()
+        if not needle:
+            continue
+        found = line.find(needle, cursor)
+        if found < 0:
+            # pysbd altered the text: keep the rest of the line as one piece rather than guess.
+            break
+        pieces.append((found, found + len(needle)))
+        cursor = found + len(needle)
+    rest_start, rest_end = _strip_span(line, cursor, len(line))
+    if rest_end > rest_start:
+        pieces.append((rest_start, rest_end))
+    return pieces
+
+
+def _quote_open(text: str, rest: str) -> bool:
+    """Return True if text leaves a quotation open that the rest of the paragraph closes."""
+    for opening, closing in _QUOTE_PAIRS:
+        if text.count(opening) > text.count(closing) and closing in rest:
+            return True
+    return text.count('"') % 2 == 1 and '"' in rest
+
+
+def _starts_continuation(text: str) -> bool:
+    """Return True if the text cannot begin a new sentence after an abbreviation."""
+    first = text[0]
+    return first.islower() or first.isdigit() or first in "-–,;:)%°"
+
+
+def _last_token(text: str) -> str:
+    """Return the word before the text's final period ('' if it does not end with one)."""
+    match = _LAST_TOKEN_RE.search(text)
+    return match.group(1) if match else ""
+
+
+def _should_join(previous: str, following: str, rest: str) -> bool:
+    """Decide whether pysbd's cut between two pieces of one paragraph is wrong."""
+    if _quote_open(previous, rest) or following[0].islower():
+        # A sentence never starts lowercase, e.g. '"Pourquoi ?" a-t-il demandé.'
+        return True
+    if not previous.endswith("."):
+        return False
+    token = _last_token(previous)
+    # A lone capital initial is "J." in "av. J.-C." but may also end "le plan B.".
+    if token in _JOIN_IF_CONTINUED or _INITIAL_RE.search(previous):
+        return _starts_continuation(following)
+    return token in _ALWAYS_JOIN
+
+
+def _merge_pieces(line: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge pieces split after abbreviations, initials or inside open quotations."""
+    merged: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if merged:
+            prev_start, prev_end = merged[-1]
+            if _should_join(line[prev_start:prev_end], line[start:end], line[start:]):
+                merged[-1] = (prev_start, end)
+                continue
+        merged.append((start, end))
+    return merged
+
+
+def _paragraphs(body: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, line) for every non-blank line of the body."""
+    offset = 0
+    for line in body.split("\n"):
+        if line.strip():
+            yield offset, line
+        offset += len(line) + 1
+
+
+def _split_line(line: str, language: str) -> list[tuple[int, int]]:
+    """Split one paragraph into merged, stripped (start, end) offsets."""
+    return _merge_pieces(line, _raw_pieces(line, language))
+
+
+def split_sentences(body: str, language: str) -> list[Span]:
+    """Split every paragraph of the body into sentences with exact spans into the body."""
+    lang = _segmenter_language(language)
+    spans: list[Span] = []
+    for offset, line in _paragraphs(body):
+        for start, end in _split_line(line, lang):
+            spans.append(Span(offset + start, offset + end, line[start:end]))
+    return spans
+
+
+# --- headings and claim candidates ---------------------------------------------------------
+
+_TERMINAL_PUNCT = ".!?…"
+_TRAILING_CLOSERS = "»”\"’')] "
+_MAX_HEADING_WORDS = 15
+_MIN_CLAIM_WORDS = 5
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_LETTER_RE = re.compile(r"[^\W\d_]")
+# Function words that carry no content, for spotting quote-only exclamations.
+_STOPWORD_TEXT = """
+    a à au aux avec ce ces c cela d de des du elle en est et il ils je j l la le les leur
+    lui ma mais me mes moi mon ne n nous on ou où par pas pour qu que qui sa se ses si son
+    sur ta te toi ton tu un une vous y oui non ça ah oh eh bah bon bien alors voilà merci
+    an and are as at be but by do for he her him his i if in is it its me my no not of oh
+    on or our she so that the their them they this to us was we what yes you your well
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+def _strip_trailing_closers(text: str) -> str:
+    """Remove closing quotes, brackets and spaces from the end of the text."""
+    return text.rstrip(_TRAILING_CLOSERS)
+
+
+def is_heading(paragraph: str) -> bool:
+    """Return True for a short single line without terminal punctuation (a title)."""
+    text = paragraph.strip()
+    if not text or "\n" in text or not _LETTER_RE.search(text):
+        return False
+    if len(text.split()) > _MAX_HEADING_WORDS:
+        return False
+    # A closing quote after a word ('"... la Russie"') is not terminal; after '.' it is.
+    return not _strip_trailing_closers(text).endswith(tuple(_TERMINAL_PUNCT))
+
+
+def _is_question(sentence: str) -> bool:
+    """Return True if the sentence ends with a question mark, maybe before closing quotes."""
+    return _strip_trailing_closers(sentence.strip()).endswith("?")
+
+
+def _is_quote_only(sentence: str) -> bool:
+    """Return True if the whole sentence is one quotation with no content words."""
+    text = sentence.strip()
+    if not text or text[0] not in _OPEN_QUOTES + '"':
+        return False
+    words = [w.lower() for w in _WORD_RE.findall(text) if _LETTER_RE.search(w)]
+    return all(w in _STOPWORDS or len(w) < 3 for w in words)
+
+
+def is_claim_candidate(sentence: str) -> bool:
+    """Return True if the sentence is a statement long enough to be checked."""
+    text = sentence.strip()
+    if not _LETTER_RE.search(text) or _is_question(text):
+        return False
+    words = [token for token in text.split() if any(ch.isalnum() for ch in token)]
+    if len(words) < _MIN_CLAIM_WORDS:
+        return False
+    return not _is_quote_only(text)
+
+
+def extract_claims(body: str, language: str) -> list[Span]:
+    """Return the check-worthy sentences of a normalised body, in order, with exact spans."""
+    lang = _segmenter_language(language)
+    claims: list[Span] = []
+    for offset, line in _paragraphs(body):
+        if is_heading(line):
+            continue
+        for start, end in _split_line(line, lang):
+            text = line[start:end]
+            if is_claim_candidate(text):
+                claims.append(Span(offset + start, offset + end, text))
+    return claims

@@ -1,0 +1,13 @@
+"""HTML views, one blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every HTML blueprint."""
+    from claims.views import articles, export, queue, search
+
+    for module in (articles, queue, search, export):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,82 @@
+"""Article pages: the list, the import form (fields or files) and one article."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import FileStorage
+
+from claims.db import get_session
+from claims.errors import ClaimsError, InvalidInput
+from claims.highlight import segments
+from claims.importing import parse_file
+from claims.schemas import ArticleIn, parse
+from claims.services.articles import article_claims, get_article, list_articles
+from claims.web import ingest, page_args
+
+bp = Blueprint("articles", __name__, url_prefix="/articles")
+FORM_FIELDS = ("title", "source", "url", "published_at", "language", "body")
+
+
+@bp.get("")
+def index():
+    """List imported articles, newest first."""
+    page, per_page = page_args(request.args)
+    articles, total = list_articles(get_session(), page, per_page)
+    return render_template(
+        "articles/index.html", articles=articles, total=total, page=page, per_page=per_page
+    )
+
+
+@bp.get("/new")
+def new():
+    """Show the import form."""
+    return render_template("articles/new.html", form={})
+
+
+def _uploads() -> list[FileStorage]:
+    """Return the files actually chosen in the form."""
+    return [f for f in request.files.getlist("files") if f and f.filename]
+
+
+def _articles_from_request() -> list[ArticleIn]:
+    """Read the articles to import from the uploaded files, or else from the form fields."""
+    form = {key: request.form.get(key, "") for key in FORM_FIELDS}
+    files = _uploads()
+    if not files:
+        return [parse(ArticleIn, form)]
+    defaults = {k: form[k] for k in ("source", "published_at", "language")}
+    articles = []
+    for upload in files:
+        articles.extend(parse_file(upload.filename, upload.read(), defaults))
+    if not articles:
+        raise InvalidInput("The uploaded files hold no articles.")
+    return articles
+
+
+@bp.post("/new")
+def create():
+    """Import from the form; re-show it with the error and the input kept on failure."""
+    try:
+        results = [ingest(article) for article in _articles_from_request()]
+    except ClaimsError as exc:
+        form = {key: request.form.get(key, "") for key in FORM_FIELDS}
+        return render_template("articles/new.html", form=form, error=exc.message), exc.status
+    created = sum(r.created for r in results)
+    flash(f"Imported {created} new article(s); {len(results) - created} already known.")
+    if len(results) == 1:
+        return redirect(url_for("articles.show", article_id=results[0].article.id))
+    return redirect(url_for("articles.index"))
+
+
+@bp.get("/<int:article_id>")
+def show(article_id: int):
+    """Show an article's body with its claims highlighted in place."""
+    session = get_session()
+    article = get_article(session, article_id)
+    claims = article_claims(session, article_id)
+    return render_template(
+        "articles/show.html",
+        article=article,
+        claims=claims,
+        segments=segments(article.body, claims),
+    )

@@ -1,0 +1,55 @@
+"""Small helpers shared by the HTML views and the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+
+from claims.db import get_session
+from claims.errors import InvalidInput
+from claims.extensions import fresh_index, services
+from claims.schemas import ArticleIn, ClaimFilters, parse
+from claims.services.articles import IngestResult, ingest_article
+
+FILTER_KEYS = ("language", "source", "date_from", "date_to", "status", "min_score", "rating")
+MAX_PER_PAGE = 200
+
+
+def ingest(data: ArticleIn) -> IngestResult:
+    """Import one article with the app's services and settings."""
+    return ingest_article(
+        get_session(),
+        services().embedder,
+        fresh_index(),
+        data,
+        max_chars=current_app.config["MAX_BODY_CHARS"],
+        suggest_threshold=current_app.config["SUGGEST_THRESHOLD"],
+    )
+
+
+def filters_from(args: Mapping[str, str]) -> ClaimFilters:
+    """Parse the shared filters from query parameters (`lang` is accepted for language)."""
+    data = {key: args.get(key) for key in FILTER_KEYS}
+    data["language"] = data["language"] or args.get("lang")
+    return parse(ClaimFilters, data)
+
+
+def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """Read an integer query parameter within bounds, or raise InvalidInput."""
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number.") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def page_args(args: Mapping[str, str], per_page: int = 50) -> tuple[int, int]:
+    """Read `page` and `per_page`."""
+    page = int_arg(args, "page", 1, 1, 1_000_000)
+    return page, int_arg(args, "per_page", per_page, 1, MAX_PER_PAGE)

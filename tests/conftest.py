@@ -1,0 +1,102 @@
+"""Shared fixtures: a fresh app and migrated database per test, the real model once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from claims import create_app
+from claims.config import PACKAGED_MODEL
+from claims.embedder import Embedder
+from claims.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+class HashingEmbedder(Embedder):
+    """A fast stand-in for unit tests: bag-of-words vectors hashed into 64 dimensions."""
+
+    def __init__(self) -> None:
+        super().__init__("test-hashing-embedder")
+
+    @property
+    def dimension(self) -> int:
+        """Return the fixed dimension."""
+        return 64
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Hash each lower-cased word into a bucket, then L2-normalise."""
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % 64
+                vectors[row, bucket] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""
+    embedder = Embedder(PACKAGED_MODEL)
+    assert embedder.dimension == 384
+    return embedder
+
+
+def make_app(tmp_path: Path, embedder: Embedder, **overrides):
+    """Build an app on a fresh, migrated SQLite database in tmp_path."""
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": url,
+        "CLAIMS_INDEX_PATH": str(tmp_path / "claims.faiss"),
+        "CLAIMS_EMBEDDER": embedder,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with the fast hashing embedder."""
+    return make_app(tmp_path, HashingEmbedder())
+
+
+@pytest.fixture
+def model_app(tmp_path, real_embedder):
+    """An app with the real packaged model."""
+    return make_app(tmp_path, real_embedder)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the fast app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def model_client(model_app):
+    """A test client for the real-model app."""
+    return model_app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the fast app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def shared_bench() -> Path:
+    """The shared benchmark folder, or a skip when this checkout has none beside it."""
+    bench = SHARED / "bench"
+    if not bench.is_dir():
+        pytest.skip(f"benchmark data not found at {bench} (it lives in ../shared/bench)")
+    return bench
