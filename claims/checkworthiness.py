@@ -92,7 +92,8 @@ _VOCABULARY: dict[str, dict[str, re.Pattern[str]]] = {
             _I,
         ),
         "comparison": re.compile(
-            r"\b(?:plus|moins)\s+(?:de|d'|que|qu')|\b(?:le|la|les|l')\s*(?:plus|moins)\b"
+            r"\b(?:plus|moins)\s+(?:\w+\s+)?(?:de\b|d'|que\b|qu')|\baussi\s+\w+\s+qu(?:e\b|')"
+            r"|\b(?:le|la|les|l')\s*(?:plus|moins)\b"
             r"|\bfois (?:plus|moins)\b|\bdavantage\b|\b(?:supérieur|inférieur|meilleur)e?s?\b"
             r"|\bpire\b|\brecords?\b|\bprincip(?:al|ale|ales|aux)\b|\bpremière fois\b",
             _I,
@@ -137,7 +138,7 @@ _VOCABULARY: dict[str, dict[str, re.Pattern[str]]] = {
             _I,
         ),
         "comparison": re.compile(
-            r"\b\w+er than\b|\b(?:more|less|fewer) than\b|\b(?:most|least|largest|biggest"
+            r"\b\w+er than\b|\b(?:more|less|fewer) (?:\w+ )?than\b|\b(?:most|least|largest|biggest"
             r"|highest|lowest|smallest|greatest|fastest|worst|best|deadliest|richest|poorest"
             r"|oldest|youngest|records?)\b|\bcompared (?:with|to)\b|\bfirst time\b",
             _I,

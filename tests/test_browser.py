@@ -1,0 +1,215 @@
+"""End to end in Debian's Chromium: import an article, review a claim, download the CSV.
+
+Runs the real packaged model on a live server (werkzeug in a thread). Set
+CLAIMS_REQUIRE_BROWSER=1 to fail instead of skipping when Chromium is missing, and
+CLAIMS_SCREENSHOT=1 to rewrite docs/screenshot.png from the reviewed claim page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+SOURCE = "Test Gazette"
+MISSILE = (
+    "South Korea's military said North Korea fired a ballistic missile "
+    "into the East Sea on Wednesday."
+)
+SATELLITES = "Vladimir Putin said Russia could help North Korea build satellites."
+BODY = "\n\n".join(
+    [
+        MISSILE,
+        "The launch came while Kim Jong-un was visiting Russia, according to Seoul's "
+        "Joint Chiefs of Staff.",
+        SATELLITES,
+        "Kim Jong-un told Putin that Russia would win a great victory over its enemies.",
+        "The town of Carrow will open a new public library branch next spring.",
+    ]
+)
+# Distinctive, with non-ASCII text so the CSV encoding is exercised too.
+EXPLANATION = "Browser-test verdict 7f3c: vérifié — the missile claim matches the JCS report."
+EVIDENCE = "https://example.org/jcs-statement-2023-09-13"
+REVIEWER = "Playwright Reviewer"
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, or a skip (a failure when CLAIMS_REQUIRE_BROWSER=1)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CLAIMS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CLAIMS_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(model_app) -> Iterator[str]:
+    """The real-model app with the seeds imported, served on a free localhost port."""
+    result = model_app.test_cli_runner().invoke(args=["claims", "import", str(ROOT / "seeds")])
+    assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, model_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def browser(chromium: Path) -> Iterator[Browser]:
+    """A headless Chromium driven by Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page at 1280x900 that accepts downloads."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def import_article(page: Page, base: str) -> None:
+    """Fill and submit the import form, landing on the new article's page."""
+    page.goto(f"{base}/articles/new")
+    page.fill("input[name=title]", "Seoul reports missile launch during Kim's Russia visit")
+    page.fill("input[name=source]", SOURCE)
+    page.fill("input[name=url]", "https://test-gazette.example/2023/09/13/missile")
+    page.fill("input[name=published_at]", "2023-09-13")
+    page.fill("input[name=language]", "en")
+    page.fill("textarea[name=body]", BODY)
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/articles/\d+$"))
+    expect(page.locator("p.flash")).to_contain_text("Imported 1 new article(s)")
+
+
+def open_claim(page: Page, text: str) -> int:
+    """Click the highlighted claim with this text; return the claim's id."""
+    highlight = page.locator("a.claim-hl", has_text=text)
+    expect(highlight).to_have_count(1)
+    highlight.click()
+    page.wait_for_url(re.compile(r"/claims/\d+$"))
+    expect(page.locator("h1.claim-text")).to_have_text(text)
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def near_duplicate_sources(page: Page) -> list[tuple[str, str]]:
+    """Return (claim text, source name) for each near-duplicate listed in #similar."""
+    items = page.locator("#similar .similar")
+    found = []
+    for i in range(items.count()):
+        item = items.nth(i)
+        text = item.locator("p").first.locator("a").inner_text().strip()
+        source = item.locator("p.meta").inner_text().split("·")[0].strip()
+        found.append((text, source))
+    return found
+
+
+def record_verdict(page: Page) -> None:
+    """Fill and submit the verdict form; the page reloads with the flash and the history."""
+    form = page.locator("#verdict form")
+    form.locator("select[name=rating]").select_option("false")
+    form.locator("textarea[name=explanation]").fill(EXPLANATION)
+    form.locator("textarea[name=evidence_urls]").fill(EVIDENCE)
+    form.locator("input[name=reviewer]").fill(REVIEWER)
+    form.get_by_role("button", name="Save verdict").click()
+    expect(page.locator("p.flash")).to_have_text("Verdict recorded.")
+
+
+def download_csv(page: Page, base: str, tmp_path: Path) -> bytes:
+    """Click Download CSV on /export and return the file's bytes."""
+    page.goto(f"{base}/export")
+    with page.expect_download() as info:
+        page.locator("#download-csv").click()
+    download = info.value
+    assert download.failure() is None
+    assert download.suggested_filename == "verdicts.csv"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    return target.read_bytes()
+
+
+def test_import_review_export(live_server: str, page: Page, tmp_path: Path) -> None:
+    """A reviewer imports an article, checks a restated claim, and finds it in the report."""
+    import_article(page, live_server)
+    expect(page.locator("a.claim-hl", has_text=SATELLITES)).to_have_count(1)
+    claim_id = open_claim(page, MISSILE)
+    claim_url = page.url
+
+    # The seeds' wire story says the same thing; it must be suggested from its own source.
+    expect(page.locator("#similar .similar").first).to_be_visible()
+    duplicates = near_duplicate_sources(page)
+    others = [(text, source) for text, source in duplicates if source != SOURCE]
+    print("DUPS", duplicates)
+    assert others, f"no near-duplicate from another source: {duplicates}"
+    assert any("missile" in text.lower() for text, _ in others), others
+
+    expect(page.locator("#history")).to_contain_text("No verdict yet.")
+    record_verdict(page)
+    assert page.url == claim_url
+    history = page.locator("#history .verdict-entry").first
+    expect(history).to_contain_text(EXPLANATION)
+    expect(history).to_contain_text(REVIEWER)
+    expect(history.locator(".badge.verdict")).to_have_text("false")
+    expect(history.locator(f'a[href="{EVIDENCE}"]')).to_have_count(1)
+
+    data = download_csv(page, live_server, tmp_path)
+    assert data.startswith(b"\xef\xbb\xbf"), data[:20]
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    row = next((r for r in rows if r["claim_id"] == str(claim_id)), None)
+    assert row is not None, f"claim {claim_id} missing from the CSV: {rows}"
+    assert row["claim"] == MISSILE
+    assert row["source"] == SOURCE
+    assert row["explanation"] == EXPLANATION
+    assert row["rating"] == "False"
+    assert row["rating_value"] == "1"
+    assert row["evidence_urls"] == EVIDENCE
+    assert row["reviewer"] == REVIEWER
+    assert row["published_at"] == "2023-09-13"
+    assert int(row["near_duplicates"]) >= 1
+
+    if os.environ.get("CLAIMS_SCREENSHOT") == "1":
+        save_screenshot(page, claim_url)
+
+
+def save_screenshot(page: Page, claim_url: str) -> None:
+    """Write a full-page screenshot of the reviewed claim page to docs/screenshot.png."""
+    page.goto(claim_url)
+    expect(page.locator("#history .verdict-entry")).to_have_count(1)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)

@@ -1,0 +1,109 @@
+"""The claim index stays a cache of the database: rebuilt, reloaded or reused as needed."""
+
+import numpy as np
+import pytest
+from sqlmodel import Session, select
+
+from claims.index import ClaimIndex
+from claims.models import Claim, IndexState
+from claims.schemas import ArticleIn
+from claims.services.articles import ingest_article
+
+BODY_A = (
+    "Le gouvernement a annoncé mardi une hausse de 3 % du budget de la santé. "
+    "Selon le ministre, 12 000 postes seront créés en 2024. "
+    "Cette décision a été saluée par les syndicats."
+)
+BODY_B = "The council approved a $1.8 billion transit plan on Monday. It adds 14 tram stops."
+
+
+@pytest.fixture
+def setup(app):
+    """A session, the app's embedder and an index holding two imported articles."""
+    engine = app.extensions["claims"].engine
+    embedder = app.extensions["claims"].embedder
+    with Session(engine, expire_on_commit=False) as session:
+        index = ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name)
+        index.ensure_fresh(session)
+        for title, body in (("A", BODY_A), ("B", BODY_B)):
+            data = ArticleIn(title=title, source=f"Outlet {title}", body=body)
+            ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+        yield session, embedder, index
+
+
+def claim_ids(session):
+    return sorted(session.exec(select(Claim.id)))
+
+
+def test_index_holds_every_claim_and_records_its_state(setup):
+    session, _, index = setup
+    state = session.get(IndexState, 1)
+    assert sorted(index.dense.ids()) == claim_ids(session)
+    assert state.count == len(index) == len(claim_ids(session)) and state.version == index.version
+    assert len(index.lexical) == len(index)
+
+
+def test_rebuild_equals_the_live_index(setup):
+    session, embedder, index = setup
+    queries = embedder.encode(["hausse du budget de la santé", "tram stops"])
+    live = index.dense.search(queries, 5)
+    rebuilt = ClaimIndex(index.path.with_name("other.faiss"), index.model)
+    rebuilt.rebuild(session)
+    assert sorted(rebuilt.dense.ids()) == sorted(index.dense.ids())
+    assert rebuilt.dense.search(queries, 5) == live
+
+
+def test_missing_file_is_rebuilt_from_stored_vectors(setup):
+    session, _, index = setup
+    index.path.unlink()
+    fresh = ClaimIndex(index.path, index.model)
+    fresh.ensure_fresh(session)
+    assert sorted(fresh.dense.ids()) == claim_ids(session)
+    assert index.path.exists()
+
+
+def test_another_process_reloads_when_the_version_moves_on(setup, app):
+    session, embedder, index = setup
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    data = ArticleIn(title="C", source="Outlet C", body="Prices rose 4% in May, the office said.")
+    ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+    assert reader.version < index.version
+    reader.ensure_fresh(session)
+    assert reader.version == index.version
+    assert sorted(reader.dense.ids()) == claim_ids(session)
+
+
+def test_state_that_disagrees_with_the_database_triggers_a_rebuild(setup):
+    session, _, index = setup
+    state = session.get(IndexState, 1)
+    state.count += 5  # as if a crash left IndexState ahead of what was committed
+    session.add(state)
+    session.commit()
+    fresh = ClaimIndex(index.path, index.model)
+    fresh.ensure_fresh(session)
+    assert len(fresh) == len(claim_ids(session))
+    assert session.get(IndexState, 1).count == len(fresh)
+
+
+def test_claims_of_another_model_are_left_out(setup):
+    session, _, index = setup
+    other = ClaimIndex(index.path.with_name("m2.faiss"), "some-other-model")
+    other.ensure_fresh(session)
+    assert len(other) == 0
+    state = session.get(IndexState, 1)
+    assert state.model == "some-other-model" and state.count == 0
+
+
+def test_match_fuses_dense_and_lexical(setup):
+    session, embedder, index = setup
+    text = "Le ministre annonce 12 000 postes créés en 2024."
+    matches = index.match(embedder.encode([text])[0], text, "fr", 10)
+    assert matches
+    top = matches[0]
+    target = session.exec(select(Claim).where(Claim.text.contains("12 000 postes"))).one()
+    assert top.claim_id == target.id
+    assert top.score == pytest.approx(0.5 * top.dense + 0.5 * top.lexical, abs=1e-6)
+    assert np.isclose(
+        top.dense, float(embedder.encode([text])[0] @ embedder.encode([target.text])[0])
+    )
