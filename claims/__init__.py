@@ -6,8 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class IdConverter(IntegerConverter):
+    """A database id in URLs: a positive 64-bit integer, so larger numbers are a plain 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**63 - 1)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -15,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from claims import cli, db, errors_web, extensions
     from claims.api import bp as api_bp
     from claims.config import Config
+    from claims.ratings import rating_label
     from claims.views import register_blueprints
 
     app = Flask(
@@ -23,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["id"] = IdConverter
     app.config.from_mapping(Config(app.instance_path).as_dict())
     app.config.from_mapping(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -30,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     register_blueprints(app)
     app.register_blueprint(api_bp)
+    app.add_template_filter(rating_label)
     errors_web.init_app(app)
     cli.init_app(app)
     return app

@@ -145,7 +145,14 @@ def eval_group() -> None:
 @click.option("--queries", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--qrels", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
-def eval_retrieval(collection: Path, queries: Path, qrels: Path, k: int) -> None:
+@click.option(
+    "--dense-weight",
+    type=click.FloatRange(0, 1),
+    help="Override the fusion weight (1 = dense only, 0 = BM25 only), for ablations.",
+)
+def eval_retrieval(
+    collection: Path, queries: Path, qrels: Path, k: int, dense_weight: float | None
+) -> None:
     """Load a collection into a throwaway database and index, then score the app's search."""
     try:
         documents = [Document(*row) for row in read_tsv(collection, 3)]
@@ -155,14 +162,15 @@ def eval_retrieval(collection: Path, queries: Path, qrels: Path, k: int) -> None
         raise click.ClickException(exc.message) from None
     if not documents or not judged:
         raise click.ClickException("The collection or the qrels file is empty.")
-    scores = _run_retrieval(documents, query_rows, judged, k)
+    weight = current_app.config["DENSE_WEIGHT"] if dense_weight is None else dense_weight
+    scores = _run_retrieval(documents, query_rows, judged, k, weight)
     click.echo(f"queries {scores.queries}")
     click.echo(f"Recall@{k} {scores.recall_at_k:.4f}")
     click.echo(f"MRR@{k} {scores.mrr_at_k:.4f}")
     click.echo(f"MAP@{k} {scores.map_at_k:.4f}")
 
 
-def _run_retrieval(documents, queries, qrels, k):
+def _run_retrieval(documents, queries, qrels, k: int, dense_weight: float):
     """Build the throwaway database and index, and evaluate."""
     from claims.db import make_engine
 
@@ -171,7 +179,7 @@ def _run_retrieval(documents, queries, qrels, k):
         url = f"sqlite:///{Path(tmp) / 'eval.db'}"
         upgrade(url)
         engine = make_engine(url)
-        index = ClaimIndex(Path(tmp) / "eval.faiss", embedder.name)
+        index = ClaimIndex(Path(tmp) / "eval.faiss", embedder.name, dense_weight)
         with Session(engine, expire_on_commit=False) as session:
             with click.progressbar(length=len(documents), label="Embedding collection") as bar:
                 mapping = store_collection(session, embedder, index, documents, bar.update)

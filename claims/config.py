@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from claims.matching import DENSE_WEIGHT
+
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
 
@@ -28,6 +30,8 @@ class Config:
         # Fused-score thresholds, calibrated on the benchmark dev splits (docs/quality.md).
         self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.5)
         self.AUTOLINK_THRESHOLD = _float("CLAIMS_AUTOLINK_THRESHOLD", 0.85)
+        # Share of the dense cosine in the fused match score (the rest is normalised BM25).
+        self.DENSE_WEIGHT = _float("CLAIMS_DENSE_WEIGHT", DENSE_WEIGHT)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CLAIMS_MAX_UPLOAD_BYTES") or 2 * 1024 * 1024)
         self.MAX_BODY_CHARS = int(os.environ.get("CLAIMS_MAX_BODY_CHARS") or 200_000)
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"

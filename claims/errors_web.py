@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from claims.errors import ClaimsError
@@ -33,17 +33,24 @@ def handle_claims_error(exc: ClaimsError) -> tuple[Response | str, int]:
     return error_response(exc.message, exc.status)
 
 
-def handle_http_error(exc: HTTPException) -> tuple[Response | str, int]:
+def handle_http_error(exc: HTTPException) -> Response:
     """Replace Werkzeug's HTML errors with ours."""
     status = exc.code or 500
     message = MESSAGES.get(status, exc.description or "The request failed.")
     if status == 413:
         limit = request.max_content_length or 0
         message = f"The upload is too large; the limit is {limit // (1024 * 1024)} MB."
-    return error_response(message, status)
+    body, status = error_response(message, status)
+    response = make_response(body, status)
+    # Keep what the exception adds, such as Allow on a 405.
+    headers = dict(exc.get_headers())
+    for name in ("Allow", "Retry-After"):
+        if name in headers:
+            response.headers[name] = headers[name]
+    return response
 
 
-def handle_unexpected(exc: Exception) -> tuple[Response | str, int]:
+def handle_unexpected(exc: Exception) -> Response | tuple[Response | str, int]:
     """Log an unexpected error and answer without a traceback."""
     if isinstance(exc, HTTPException):
         return handle_http_error(exc)

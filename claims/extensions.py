@@ -27,7 +27,9 @@ def init_app(app: Flask) -> None:
     app.extensions["claims"] = Services(
         engine=make_engine(app.config["DATABASE_URL"]),
         embedder=embedder,
-        index=ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name),
+        index=ClaimIndex(
+            app.config["CLAIMS_INDEX_PATH"], embedder.name, app.config["DENSE_WEIGHT"]
+        ),
     )
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.lexical import LexicalIndex
-from claims.matching import Match, fuse
+from claims.matching import DENSE_WEIGHT, Match, fuse
 from claims.models import Claim, IndexState, utcnow
 from claims.vectors import VectorIndex
 
@@ -32,9 +32,10 @@ def vector_of(claim: Claim) -> np.ndarray:
 class ClaimIndex:
     """Dense and lexical indexes over every claim embedded with one model."""
 
-    def __init__(self, path: str | Path, model: str) -> None:
+    def __init__(self, path: str | Path, model: str, dense_weight: float = DENSE_WEIGHT) -> None:
         self.path = Path(path)
         self.model = model
+        self.dense_weight = dense_weight
         self.dense: VectorIndex | None = None
         self.lexical = LexicalIndex()
         self.version = -1
@@ -180,4 +181,4 @@ class ClaimIndex:
             if claim_id not in dense:
                 dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query[0])
         lexical = {claim_id: lexical_all.get(claim_id, 0.0) for claim_id in dense}
-        return fuse(dense, lexical)
+        return fuse(dense, lexical, self.dense_weight)

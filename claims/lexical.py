@@ -230,12 +230,14 @@ class LexicalIndex:
         query_length = sum(terms.values())
         scores: dict[int, float] = {}
         self_score = 0.0
-        for term, qtf in terms.items():
-            idf = self._idf(term)
-            self_score += qtf * idf * self._term_weight(qtf, query_length, avg)
-            for doc_id, tf in self._postings.get(term, {}).items():
-                weight = qtf * idf * self._term_weight(tf, self._lengths[doc_id], avg)
-                scores[doc_id] = scores.get(doc_id, 0.0) + weight
+        # Held while scoring: a concurrent add would resize the postings being iterated.
+        with self._lock:
+            for term, qtf in terms.items():
+                idf = self._idf(term)
+                self_score += qtf * idf * self._term_weight(qtf, query_length, avg)
+                for doc_id, tf in self._postings.get(term, {}).items():
+                    weight = qtf * idf * self._term_weight(tf, self._lengths[doc_id], avg)
+                    scores[doc_id] = scores.get(doc_id, 0.0) + weight
         return {doc_id: min(1.0, score / self_score) for doc_id, score in scores.items()}
 
     def search(self, text: str, language: str, k: int) -> list[tuple[int, float]]:

@@ -35,3 +35,9 @@ def get_rating(key: str) -> Rating:
     except KeyError:
         allowed = ", ".join(BY_KEY)
         raise ValueError(f"Unknown rating {key!r}; use one of: {allowed}.") from None
+
+
+def rating_label(key: str) -> str:
+    """Return the label readers see for a rating key (the key itself if unknown)."""
+    rating = BY_KEY.get(key)
+    return rating.alternate_name if rating else key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TypeVar
 from urllib.parse import urlparse
@@ -13,6 +14,7 @@ from claims.errors import InvalidInput
 from claims.ratings import BY_KEY
 
 STATUSES = ("unreviewed", "published")
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 S = TypeVar("S", bound=SQLModel)
 
 
@@ -27,7 +29,11 @@ def _check_url(value: str | None) -> str | None:
         return None
     value = value.strip()
     parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    if (
+        parsed.scheme not in ("http", "https")
+        or not parsed.netloc
+        or any(c.isspace() for c in value)
+    ):
         raise ValueError(f"{value!r} is not an http or https URL")
     return value
 
@@ -40,7 +46,7 @@ class ArticleIn(SQLModel):
     body: str = Field(min_length=1)
     url: str | None = Field(default=None, max_length=2000)
     published_at: date | None = None
-    language: str | None = Field(default=None, min_length=2, max_length=8, regex=r"^[a-z]{2,3}$")
+    language: str | None = Field(default=None, max_length=8)
 
     @field_validator("url", "published_at", "language", mode="before")
     @classmethod
@@ -59,6 +65,17 @@ class ArticleIn(SQLModel):
     def _url(cls, value: str | None) -> str | None:
         """Validate the URL."""
         return _check_url(value)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        """Accept an ISO 639 code such as fr or en, in any case."""
+        if value is None:
+            return None
+        code = value.strip().lower()
+        if not LANGUAGE_CODE.fullmatch(code):
+            raise ValueError(f"{value!r} is not a language code such as fr or en")
+        return code
 
     @field_validator("body")
     @classmethod

@@ -9,6 +9,7 @@ from flask import current_app
 from claims.db import get_session
 from claims.errors import InvalidInput
 from claims.extensions import fresh_index, services
+from claims.pipeline import clean_body
 from claims.schemas import ArticleIn, ClaimFilters, parse
 from claims.services.articles import IngestResult, ingest_article
 
@@ -17,6 +18,18 @@ MAX_PER_PAGE = 200
 
 
 def ingest(data: ArticleIn) -> IngestResult:
+    """Import one article with the app's services and settings."""
+    return ingest_all([data])[0]
+
+
+def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
+    """Import several articles, checking every body first so a bad one imports none."""
+    for data in articles:
+        clean_body(data.body, current_app.config["MAX_BODY_CHARS"])
+    return [_ingest_one(data) for data in articles]
+
+
+def _ingest_one(data: ArticleIn) -> IngestResult:
     """Import one article with the app's services and settings."""
     return ingest_article(
         get_session(),

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
-
-from conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -56,7 +55,7 @@ EVIDENCE = "https://example.org/jcs-statement-2023-09-13"
 REVIEWER = "Playwright Reviewer"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium, or a skip (a failure when CLAIMS_REQUIRE_BROWSER=1)."""
     if not CHROMIUM.exists():
@@ -164,7 +163,7 @@ def download_csv(page: Page, base: str, tmp_path: Path) -> bytes:
     return target.read_bytes()
 
 
-def test_import_review_export(live_server: str, page: Page, tmp_path: Path) -> None:
+def test_import_review_export(page: Page, live_server: str, tmp_path: Path) -> None:
     """A reviewer imports an article, checks a restated claim, and finds it in the report."""
     import_article(page, live_server)
     expect(page.locator("a.claim-hl", has_text=SATELLITES)).to_have_count(1)
@@ -175,7 +174,6 @@ def test_import_review_export(live_server: str, page: Page, tmp_path: Path) -> N
     expect(page.locator("#similar .similar").first).to_be_visible()
     duplicates = near_duplicate_sources(page)
     others = [(text, source) for text, source in duplicates if source != SOURCE]
-    print("DUPS", duplicates)
     assert others, f"no near-duplicate from another source: {duplicates}"
     assert any("missile" in text.lower() for text, _ in others), others
 
@@ -185,7 +183,7 @@ def test_import_review_export(live_server: str, page: Page, tmp_path: Path) -> N
     history = page.locator("#history .verdict-entry").first
     expect(history).to_contain_text(EXPLANATION)
     expect(history).to_contain_text(REVIEWER)
-    expect(history.locator(".badge.verdict")).to_have_text("false")
+    expect(history.locator(".badge.verdict")).to_have_text("False")
     expect(history.locator(f'a[href="{EVIDENCE}"]')).to_have_count(1)
 
     data = download_csv(page, live_server, tmp_path)

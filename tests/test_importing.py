@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_front_matter_gives_the_metadata():
     data = (
-        "---\ntitle: Un titre\nsource: Le Monde\nurl: https://example.org/a\n"
-        "published: 2024-01-31\nlanguage: fr\n---\n\nLe corps de l'article est ici."
-    ).encode()
+        b"---\ntitle: Un titre\nsource: Le Monde\nurl: https://example.org/a\n"
+        b"published: 2024-01-31\nlanguage: fr\n---\n\nLe corps de l'article est ici."
+    )
     (article,) = parse_file("a.md", data)
     assert article.title == "Un titre" and article.source == "Le Monde"
     assert article.url == "https://example.org/a" and str(article.published_at) == "2024-01-31"

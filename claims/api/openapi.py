@@ -53,6 +53,14 @@ def _schemas() -> dict[str, Any]:
             },
             ("title", "source", "body"),
         ),
+        "Imported": _object(
+            {
+                "article": _ref("Article"),
+                "claims": {"type": "array", "items": _ref("Claim")},
+                "created": {"type": "boolean"},
+            },
+            ("article", "claims", "created"),
+        ),
         "Article": _object(
             {"id": INTEGER, "title": STRING, "url": NULLABLE_STRING, "language": STRING}
         ),
@@ -98,21 +106,19 @@ def _paths() -> dict[str, Any]:
     filters = [_param(name) for name in FILTERS]
     similar_list = {"type": "array", "items": _ref("Similar")}
     return {
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+            }
+        },
         "/api/articles": {
             "post": {
                 "summary": "Import an article and split it into claims",
                 "requestBody": {"content": {"application/json": {"schema": _ref("ArticleIn")}}},
                 "responses": {
-                    "201": _json(
-                        _object(
-                            {
-                                "article": _ref("Article"),
-                                "claims": {"type": "array", "items": _ref("Claim")},
-                            }
-                        ),
-                        "Imported.",
-                    ),
-                    "200": _json(_ref("Article"), "Already imported: the stored article."),
+                    "201": _json(_ref("Imported"), "Imported."),
+                    "200": _json(_ref("Imported"), "Already imported: the stored article."),
                     "413": _json(_ref("Error"), "Body too large."),
                     **ERRORS,
                 },

@@ -65,7 +65,7 @@ def index_articles():
     )
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<id:article_id>")
 def show_article(article_id: int):
     """Return an article with its body and claims."""
     session = get_session()
@@ -85,13 +85,13 @@ def index_claims():
     )
 
 
-@bp.get("/claims/<int:claim_id>")
+@bp.get("/claims/<id:claim_id>")
 def show_claim(claim_id: int):
     """Return a claim with its article and current verdict."""
     return jsonify(claim=context_json(get_claim(get_session(), claim_id)))
 
 
-@bp.get("/claims/<int:claim_id>/similar")
+@bp.get("/claims/<id:claim_id>/similar")
 def similar(claim_id: int):
     """Return the claims of other articles that match this one, best first."""
     session = get_session()
@@ -101,14 +101,14 @@ def similar(claim_id: int):
     return jsonify(claim=context_json(ctx), similar=[similar_json(s) for s in found])
 
 
-@bp.post("/claims/<int:claim_id>/verdicts")
+@bp.post("/claims/<id:claim_id>/verdicts")
 def create_verdict(claim_id: int):
     """Append a verdict to a claim."""
     verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()))
     return jsonify(verdict=verdict_json(verdict)), 201
 
 
-@bp.get("/claims/<int:claim_id>/verdicts")
+@bp.get("/claims/<id:claim_id>/verdicts")
 def list_verdicts(claim_id: int):
     """Return a claim's verdict history, newest first."""
     return jsonify(verdicts=[verdict_json(v) for v in verdict_history(get_session(), claim_id)])

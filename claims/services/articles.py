@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -13,7 +14,7 @@ from claims.embedder import Embedder
 from claims.errors import NotFound
 from claims.index import ClaimIndex
 from claims.models import Article, Claim, Source
-from claims.pipeline import PreparedArticle, body_hash, clean_body, prepare_article
+from claims.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 from claims.schemas import ArticleIn
 from claims.services.links import link_near_duplicates
 
@@ -74,24 +75,31 @@ def _store(
     )
     session.add(article)
     session.flush()
-    claims = [
+    claims = new_claims(article, prepared.claims, vectors, embedder.name)
+    session.add_all(claims)
+    session.commit()
+    return article, claims
+
+
+def new_claims(
+    article: Article, drafts: list[ClaimDraft], vectors: np.ndarray, model: str
+) -> list[Claim]:
+    """Build (unsaved) claims of a flushed article from drafts and their vectors."""
+    return [
         Claim(
             article_id=article.id,
             position=draft.position,
             start=draft.start,
             end=draft.end,
             text=draft.text,
-            language=prepared.language,
+            language=article.language,
             checkworthiness=draft.checkworthiness,
             speaker=draft.speaker,
             embedding=vector.tobytes(),
-            embedding_model=embedder.name,
+            embedding_model=model,
         )
-        for draft, vector in zip(prepared.claims, vectors, strict=True)
+        for draft, vector in zip(drafts, vectors, strict=True)
     ]
-    session.add_all(claims)
-    session.commit()
-    return article, claims
 
 
 def ingest_article(

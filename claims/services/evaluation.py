@@ -14,8 +14,9 @@ from claims.errors import InvalidInput
 from claims.index import ClaimIndex
 from claims.metrics import RetrievalScores, score_runs
 from claims.models import Article, Claim, Source
-from claims.pipeline import body_hash
+from claims.pipeline import ClaimDraft, body_hash
 from claims.schemas import ClaimFilters
+from claims.services.articles import new_claims
 from claims.services.links import search_claims
 from claims.text import detect_language, normalise
 
@@ -91,29 +92,19 @@ def _store_batch(
     vectors = embedder.encode(texts)
     claims = []
     for doc, text, vector in zip(batch, texts, vectors, strict=True):
-        language = detect_language(text)
         article = Article(
             source_id=source_id,
             title=doc.title or text[:200],
-            language=language,
+            language=detect_language(text),
             body=text,
             body_sha256=body_hash(f"{doc.doc_id}\n{text}"),
         )
         session.add(article)
         session.flush()
-        claim = Claim(
-            article_id=article.id,
-            position=0,
-            start=0,
-            end=len(text),
-            text=text,
-            language=language,
-            checkworthiness=1.0,
-            embedding=vector.tobytes(),
-            embedding_model=embedder.name,
-        )
-        session.add(claim)
-        claims.append(claim)
+        # The whole entry is one claim: fact-check headlines are often questions.
+        draft = ClaimDraft(0, 0, len(text), text, checkworthiness=1.0, speaker=None)
+        claims += new_claims(article, [draft], vector.reshape(1, -1), embedder.name)
+    session.add_all(claims)
     session.commit()
     return claims
 

@@ -11,7 +11,7 @@ from claims.highlight import segments
 from claims.importing import parse_file
 from claims.schemas import ArticleIn, parse
 from claims.services.articles import article_claims, get_article, list_articles
-from claims.web import ingest, page_args
+from claims.web import ingest_all, page_args
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 FORM_FIELDS = ("title", "source", "url", "published_at", "language", "body")
@@ -57,7 +57,7 @@ def _articles_from_request() -> list[ArticleIn]:
 def create():
     """Import from the form; re-show it with the error and the input kept on failure."""
     try:
-        results = [ingest(article) for article in _articles_from_request()]
+        results = ingest_all(_articles_from_request())
     except ClaimsError as exc:
         form = {key: request.form.get(key, "") for key in FORM_FIELDS}
         return render_template("articles/new.html", form=form, error=exc.message), exc.status
@@ -68,7 +68,7 @@ def create():
     return redirect(url_for("articles.index"))
 
 
-@bp.get("/<int:article_id>")
+@bp.get("/<id:article_id>")
 def show(article_id: int):
     """Show an article's body with its claims highlighted in place."""
     session = get_session()

@@ -29,6 +29,6 @@ def verdicts_csv():
     rows = verdict_rows(get_session(), filters_from(request.args))
     return Response(
         stream_with_context(csv_lines(CSV_HEADER, rows)),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="verdicts.csv"'},
     )

@@ -64,13 +64,13 @@ def _claim_page(claim_id: int, error: str | None = None, form: dict | None = Non
     )
 
 
-@bp.get("/claims/<int:claim_id>")
+@bp.get("/claims/<id:claim_id>")
 def show(claim_id: int):
     """Show a claim in its article, its near-duplicates, verdict form and history."""
     return _claim_page(claim_id)
 
 
-@bp.post("/claims/<int:claim_id>/verdicts")
+@bp.post("/claims/<id:claim_id>/verdicts")
 def add_verdict(claim_id: int):
     """Record a verdict from the form."""
     form = request.form.to_dict()
@@ -83,7 +83,7 @@ def add_verdict(claim_id: int):
     return redirect(url_for("queue.show", claim_id=claim_id))
 
 
-@bp.post("/links/<int:link_id>")
+@bp.post("/links/<id:link_id>")
 def decide(link_id: int):
     """Confirm or reject a suggested near-duplicate, then return to the claim."""
     reviewer = request.form.get("reviewer", "")
