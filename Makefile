@@ -33,6 +33,7 @@ install-dev: $(VENV)/.installed-dev
 
 seed: install
 	$(FLASK) claims init-db
+	$(FLASK) claims users ensure-admin
 	$(FLASK) claims import seeds
 
 run: seed

@@ -14,13 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 class IdConverter(IntegerConverter):
     """A database id in URLs: a positive 64-bit integer, so larger numbers are a plain 404."""
 
+    # At most 19 digits, so an overlong id matches no rule at all (not a 405 from a sibling).
+    regex = r"\d{1,19}"
+
     def __init__(self, url_map, *args, **kwargs) -> None:
         super().__init__(url_map, min=1, max=2**63 - 1)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides settings read from the environment (used by tests)."""
-    from claims import cli, db, errors_web, extensions
+    from claims import auth, cli, db, errors_web, extensions, security
     from claims.api import bp as api_bp
     from claims.config import Config
     from claims.ratings import rating_label
@@ -36,10 +39,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config(app.instance_path).as_dict())
     app.config.from_mapping(config or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = security.instance_secret(app.instance_path)
     db.init_app(app)
     extensions.init_app(app)
     register_blueprints(app)
     app.register_blueprint(api_bp)
+    security.init_app(app, api_bp)
+    auth.init_app(app)
     app.add_template_filter(rating_label)
     errors_web.init_app(app)
     cli.init_app(app)

@@ -21,7 +21,8 @@ class Config:
 
     def __init__(self, instance_path: str) -> None:
         instance = Path(instance_path)
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or os.urandom(32).hex()
+        # When unset, create_app keeps a generated key in instance/secret_key.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'claims.db'}"
         self.CLAIMS_MODEL = os.environ.get("CLAIMS_MODEL") or PACKAGED_MODEL
         self.CLAIMS_INDEX_PATH = os.environ.get("CLAIMS_INDEX_PATH") or str(
@@ -34,6 +35,18 @@ class Config:
         self.DENSE_WEIGHT = _float("CLAIMS_DENSE_WEIGHT", DENSE_WEIGHT)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CLAIMS_MAX_UPLOAD_BYTES") or 2 * 1024 * 1024)
         self.MAX_BODY_CHARS = int(os.environ.get("CLAIMS_MAX_BODY_CHARS") or 200_000)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # Set CLAIMS_SECURE_COOKIES=1 when the app is served over HTTPS.
+        self.SESSION_COOKIE_SECURE = os.environ.get("CLAIMS_SECURE_COOKIES") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Tokens live as long as the session, so a form left open for hours still saves.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
+        self.MAX_FORM_PARTS = 200
+        self.LOGIN_MAX_FAILURES = int(os.environ.get("CLAIMS_LOGIN_MAX_FAILURES") or 5)
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
 
     def as_dict(self) -> dict[str, object]:

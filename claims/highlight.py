@@ -12,6 +12,7 @@ class Segment:
     """A run of body text, and the claim it belongs to if any."""
 
     text: str
+    start: int
     claim: Claim | None = None
 
 
@@ -22,9 +23,9 @@ def segments(body: str, claims: list[Claim]) -> list[Segment]:
         if claim.start < cursor:
             continue
         if claim.start > cursor:
-            parts.append(Segment(body[cursor : claim.start]))
-        parts.append(Segment(body[claim.start : claim.end], claim))
+            parts.append(Segment(body[cursor : claim.start], cursor))
+        parts.append(Segment(body[claim.start : claim.end], claim.start, claim))
         cursor = claim.end
     if cursor < len(body):
-        parts.append(Segment(body[cursor:]))
+        parts.append(Segment(body[cursor:], cursor))
     return parts

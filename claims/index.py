@@ -22,6 +22,13 @@ from claims.models import Claim, IndexState, utcnow
 from claims.vectors import VectorIndex
 
 STATE_ID = 1
+# Claims reviewers set aside are kept in the database but never matched.
+HIDDEN_STATUSES = ("not_claim", "merged")
+
+
+def indexable(claim: Claim) -> bool:
+    """Tell whether a claim belongs in the index."""
+    return claim.status not in HIDDEN_STATUSES
 
 
 def vector_of(claim: Claim) -> np.ndarray:
@@ -102,7 +109,7 @@ class ClaimIndex:
         """Yield (id, text, language, embedding) of claims embedded with this model."""
         query = (
             select(Claim.id, Claim.text, Claim.language, Claim.embedding)
-            .where(Claim.embedding_model == self.model)
+            .where(Claim.embedding_model == self.model, Claim.status.not_in(HIDDEN_STATUSES))
             .order_by(Claim.id)
         )
         yield from session.exec(query).yield_per(5000)
@@ -144,7 +151,9 @@ class ClaimIndex:
 
     def add(self, session: Session, claims: list[Claim], save: bool = True) -> None:
         """Add committed claims to both indexes and record the new state."""
-        claims = [c for c in claims if c.embedding and c.embedding_model == self.model]
+        claims = [
+            c for c in claims if c.embedding and c.embedding_model == self.model and indexable(c)
+        ]
         if not claims:
             return
         with self._lock:
@@ -154,6 +163,18 @@ class ClaimIndex:
             self.dense.add(ids, np.vstack([vector_of(c) for c in claims]))
             for claim in claims:
                 self.lexical.add(claim.id, claim.text, claim.language)
+            self._bump_state(session)
+            if save:
+                self.save()
+
+    def remove(self, session: Session, claim_ids: list[int], save: bool = True) -> None:
+        """Drop committed claims from both indexes and record the new state."""
+        if not claim_ids or self.dense is None:
+            return
+        with self._lock:
+            self.dense.remove(claim_ids)
+            for claim_id in claim_ids:
+                self.lexical.remove(claim_id)
             self._bump_state(session)
             if save:
                 self.save()

@@ -49,6 +49,9 @@ class Claim(SQLModel, table=True):
     checkworthiness: float = Field(index=True)
     speaker: str | None = Field(default=None, max_length=200)
     status: str = Field(default="unreviewed", max_length=20, index=True)
+    assignee: str | None = Field(default=None, max_length=80)
+    # Optimistic concurrency: every change bumps it; a form saved from an older one is refused.
+    version: int = Field(default=1)
     embedding: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
     embedding_model: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
@@ -78,6 +81,7 @@ class Verdict(SQLModel, table=True):
     explanation: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     evidence_urls: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
     reviewer: str = Field(max_length=200)
+    reused_from_id: int | None = Field(default=None, foreign_key="verdict.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
     @property
@@ -95,3 +99,62 @@ class IndexState(SQLModel, table=True):
     count: int = 0
     version: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A staff member who signs in; the role decides what they may change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(default="viewer", max_length=20)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A per-user API token; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class Comment(SQLModel, table=True):
+    """A message in a claim's discussion thread."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    author: str = Field(max_length=80)
+    body: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change: who did what to which record, with the state before and after (JSON)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=80, index=True)
+    action: str = Field(max_length=40, index=True)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    claim_id: int | None = Field(default=None, index=True)
+    before: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    after: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A sign-in attempt, kept to rate-limit guessing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, index=True)
+    ip: str = Field(max_length=64, index=True)
+    success: bool
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -92,7 +92,8 @@ class VerdictIn(SQLModel):
     rating: str
     explanation: str = Field(min_length=1, max_length=20_000)
     evidence_urls: list[str] = Field(default_factory=list, max_length=50)
-    reviewer: str = Field(min_length=1, max_length=200)
+    # The claim version the reviewer saw; when given, a save over a newer change is refused.
+    version: int | None = Field(default=None, ge=1)
 
     @field_validator("rating")
     @classmethod
@@ -102,11 +103,17 @@ class VerdictIn(SQLModel):
             raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
         return value
 
-    @field_validator("explanation", "reviewer", mode="before")
+    @field_validator("explanation", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
         """Trim free text, so whitespace alone counts as empty."""
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, value: object) -> object:
+        """Blank form fields count as missing."""
+        return _blank_to_none(value)
 
     @field_validator("evidence_urls", mode="before")
     @classmethod

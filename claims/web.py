@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlparse
 
 from flask import current_app
 
+from claims.auth import actor
 from claims.db import get_session
 from claims.errors import InvalidInput
 from claims.extensions import fresh_index, services
@@ -38,6 +40,7 @@ def _ingest_one(data: ArticleIn) -> IngestResult:
         data,
         max_chars=current_app.config["MAX_BODY_CHARS"],
         suggest_threshold=current_app.config["SUGGEST_THRESHOLD"],
+        actor=actor(),
     )
 
 
@@ -66,3 +69,16 @@ def page_args(args: Mapping[str, str], per_page: int = 50) -> tuple[int, int]:
     """Read `page` and `per_page`."""
     page = int_arg(args, "page", 1, 1, 1_000_000)
     return page, int_arg(args, "per_page", per_page, 1, MAX_PER_PAGE)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow a `next` path only within this site, never to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parsed = urlparse(target)
+    return default if parsed.scheme or parsed.netloc or "\\" in target else target
+
+
+def expected_version(form: Mapping[str, str]) -> int | None:
+    """Read the claim version a form was rendered with (None when absent)."""
+    return int_arg(form, "version", 0, 0, 2**31) or None

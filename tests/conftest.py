@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlmodel import Session
 
 from claims import create_app
 from claims.config import PACKAGED_MODEL
 from claims.embedder import Embedder
 from claims.migrate import upgrade
+from claims.services.users import ROLES, create_user, find_user
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -48,19 +50,38 @@ def real_embedder() -> Embedder:
     return embedder
 
 
+PASSWORDS = {role: f"{role}-password-123" for role in ROLES}
+
+
 def make_app(tmp_path: Path, embedder: Embedder, **overrides):
-    """Build an app on a fresh, migrated SQLite database in tmp_path."""
+    """Build an app on a fresh, migrated SQLite database in tmp_path, with one user per role.
+
+    CSRF is off here so tests can post forms directly; tests of CSRF itself turn it back on.
+    """
     url = f"sqlite:///{tmp_path / 'test.db'}"
     upgrade(url)
     config = {
         "TESTING": True,
         "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
         "DATABASE_URL": url,
         "CLAIMS_INDEX_PATH": str(tmp_path / "claims.faiss"),
         "CLAIMS_EMBEDDER": embedder,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    with Session(app.extensions["claims"].engine) as session:
+        for role in ROLES:
+            if find_user(session, role) is None:
+                create_user(session, role, PASSWORDS[role], role, actor="test")
+    return app
+
+
+def login(client, username: str = "admin"):
+    """Sign a test client in as one of the fixture users (named after their roles)."""
+    response = client.post("/login", data={"username": username, "password": PASSWORDS[username]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
 
 
 @pytest.fixture
@@ -77,14 +98,20 @@ def model_app(tmp_path, real_embedder):
 
 @pytest.fixture
 def client(app):
-    """A test client for the fast app."""
+    """A test client for the fast app, signed in as an admin."""
+    return login(app.test_client())
+
+
+@pytest.fixture
+def anonymous(app):
+    """A test client that is not signed in."""
     return app.test_client()
 
 
 @pytest.fixture
 def model_client(model_app):
-    """A test client for the real-model app."""
-    return model_app.test_client()
+    """A test client for the real-model app, signed in as an admin."""
+    return login(model_app.test_client())
 
 
 @pytest.fixture

@@ -32,6 +32,9 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict:
 
 ERRORS = {
     "400": _json(_ref("Error"), "Invalid input, explained in `error`."),
+    "401": _json(_ref("Error"), "No valid session or token."),
+    "403": _json(_ref("Error"), "Your role does not allow this."),
+    "409": _json(_ref("Error"), "The claim changed since the version you sent."),
     "404": _json(_ref("Error"), "Not found."),
 }
 STRING, NUMBER, INTEGER = {"type": "string"}, {"type": "number"}, {"type": "integer"}
@@ -81,9 +84,9 @@ def _schemas() -> dict[str, Any]:
                 "rating": {"type": "string", "enum": list(BY_KEY)},
                 "explanation": STRING,
                 "evidence_urls": {"type": "array", "items": STRING},
-                "reviewer": STRING,
+                "version": {"type": "integer", "description": "the claim version you saw"},
             },
-            ("rating", "explanation", "reviewer"),
+            ("rating", "explanation"),
         ),
         "Verdict": _object(
             {"id": INTEGER, "rating": STRING, "rating_value": {"type": ["integer", "null"]}}
@@ -130,11 +133,16 @@ def _paths() -> dict[str, Any]:
             },
         },
         "/api/articles/{article_id}": {
+            "delete": {
+                "summary": "Delete an article (admin)",
+                "parameters": [_param("article_id", "path", "integer")],
+                "responses": {"204": {"description": "Deleted."}, **ERRORS},
+            },
             "get": {
                 "summary": "One article with its body and claims",
                 "parameters": [_param("article_id", "path", "integer")],
                 "responses": {"200": _json({"type": "object"}, "The article."), **ERRORS},
-            }
+            },
         },
         "/api/claims": {
             "get": {
@@ -202,5 +210,9 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Claim tracker API", "version": "1"},
         "paths": _paths(),
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
     }

@@ -13,11 +13,17 @@ from claims.api.serialize import (
     similar_json,
     verdict_json,
 )
+from claims.auth import actor, require_role
 from claims.db import get_session
 from claims.errors import InvalidInput
 from claims.extensions import fresh_index, services
 from claims.schemas import ArticleIn, VerdictIn, parse
-from claims.services.articles import article_claims, get_article, list_articles
+from claims.services.articles import (
+    article_claims,
+    delete_article,
+    get_article,
+    list_articles,
+)
 from claims.services.claims import get_claim, review_queue
 from claims.services.links import search_claims, similar_to
 from claims.services.verdicts import record_verdict, verdict_history
@@ -43,6 +49,7 @@ def openapi():
 
 
 @bp.post("/articles")
+@require_role("reviewer")
 def create_article():
     """Import an article; 201 when new, 200 with the stored one when already imported."""
     result = ingest(parse(ArticleIn, json_body()))
@@ -63,6 +70,14 @@ def index_articles():
     return jsonify(
         articles=[article_json(a) for a in articles], total=total, page=page, per_page=per_page
     )
+
+
+@bp.delete("/articles/<id:article_id>")
+@require_role("admin")
+def delete_article_endpoint(article_id: int):
+    """Delete an article with its claims, verdicts and links."""
+    delete_article(get_session(), fresh_index(), article_id, actor())
+    return "", 204
 
 
 @bp.get("/articles/<id:article_id>")
@@ -102,9 +117,10 @@ def similar(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/verdicts")
+@require_role("reviewer")
 def create_verdict(claim_id: int):
-    """Append a verdict to a claim."""
-    verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()))
+    """Append a verdict to a claim, as the authenticated user."""
+    verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()), actor())
     return jsonify(verdict=verdict_json(verdict)), 201
 
 

@@ -38,6 +38,8 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "speaker": claim.speaker,
         "language": claim.language,
         "status": claim.status,
+        "assignee": claim.assignee,
+        "version": claim.version,
     }
 
 
@@ -55,6 +57,7 @@ def verdict_json(verdict: Verdict | None) -> dict[str, Any] | None:
         "explanation": verdict.explanation,
         "evidence_urls": verdict.evidence,
         "reviewer": verdict.reviewer,
+        "reused_from_id": verdict.reused_from_id,
         "created_at": verdict.created_at.isoformat(timespec="seconds"),
     }
 

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from claims.embedder import Embedder
 from claims.errors import NotFound
 from claims.index import ClaimIndex
-from claims.models import Article, Claim, Source
+from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
 from claims.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 from claims.schemas import ArticleIn
+from claims.services import audit
 from claims.services.links import link_near_duplicates
 
 
@@ -58,7 +59,7 @@ def _existing_result(session: Session, article: Article) -> IngestResult:
 
 
 def _store(
-    session: Session, data: ArticleIn, prepared: PreparedArticle, embedder: Embedder
+    session: Session, data: ArticleIn, prepared: PreparedArticle, embedder: Embedder, actor: str
 ) -> tuple[Article, list[Claim]]:
     """Store the article, its claims and their vectors in one transaction."""
     vectors = embedder.encode([draft.text for draft in prepared.claims])
@@ -77,6 +78,13 @@ def _store(
     session.flush()
     claims = new_claims(article, prepared.claims, vectors, embedder.name)
     session.add_all(claims)
+    after = {
+        "title": article.title,
+        "source": data.source,
+        "url": article.url,
+        "claims": len(claims),
+    }
+    audit.record(session, actor, "article.import", "article", article.id, after=after)
     session.commit()
     return article, claims
 
@@ -110,6 +118,7 @@ def ingest_article(
     *,
     max_chars: int,
     suggest_threshold: float,
+    actor: str = "system",
 ) -> IngestResult:
     """Import one article idempotently, then index its claims and link near-duplicates.
 
@@ -123,7 +132,7 @@ def ingest_article(
         return _existing_result(session, existing)
     prepared = prepare_article(body, data.language)
     try:
-        article, claims = _store(session, data, prepared, embedder)
+        article, claims = _store(session, data, prepared, embedder, actor)
     except IntegrityError:
         # Another writer stored the same article first: theirs is the one.
         session.rollback()
@@ -151,3 +160,28 @@ def list_articles(session: Session, page: int, per_page: int) -> tuple[list[Arti
         .limit(per_page)
     )
     return list(session.exec(query)), int(total)
+
+
+def delete_article(session: Session, index: ClaimIndex, article_id: int, actor: str) -> None:
+    """Delete an article with its claims, links, verdicts and comments; the audit keeps a record."""
+    article = get_article(session, article_id)
+    ids = [c.id for c in article_claims(session, article_id)]
+    verdicts = select(Verdict.id).where(Verdict.claim_id.in_(ids))
+    before = {"title": article.title, "url": article.url, "claims": len(ids)}
+    before["verdicts"] = len(session.exec(verdicts).all())
+    # Verdicts elsewhere that reused these keep their text but lose the pointer.
+    session.execute(
+        sa.update(Verdict).where(Verdict.reused_from_id.in_(verdicts)).values(reused_from_id=None)
+    )
+    for model, column in (
+        (Verdict, Verdict.claim_id),
+        (Comment, Comment.claim_id),
+        (ClaimLink, ClaimLink.claim_a_id),
+        (ClaimLink, ClaimLink.claim_b_id),
+    ):
+        session.execute(sa.delete(model).where(column.in_(ids)))
+    session.execute(sa.delete(Claim).where(Claim.article_id == article_id))
+    session.delete(article)
+    audit.record(session, actor, "article.delete", "article", article_id, before=before)
+    session.commit()
+    index.remove(session, ids)

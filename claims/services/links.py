@@ -14,6 +14,7 @@ from claims.index import ClaimIndex, vector_of
 from claims.matching import Match
 from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
 from claims.schemas import ClaimFilters
+from claims.services import audit
 from claims.text import detect_language
 
 LINK_STATES = ("suggested", "confirmed", "rejected")
@@ -161,16 +162,26 @@ def search_claims(
     return _hydrate(session, index.match(vector, text, language, depth), filters)[:k]
 
 
-def decide_link(session: Session, link_id: int, state: str, reviewer: str) -> ClaimLink:
+def decide_link(session: Session, link_id: int, state: str, actor: str) -> ClaimLink:
     """Confirm or reject a suggested link, recording who decided and when."""
     if state not in ("confirmed", "rejected"):
         raise InvalidInput("A link can only be confirmed or rejected.")
-    if not reviewer.strip():
-        raise InvalidInput("Give your name as the reviewer who decides this link.")
     link = session.get(ClaimLink, link_id)
     if link is None:
         raise NotFound(f"There is no link with id {link_id}.")
-    link.state, link.decided_by, link.decided_at = state, reviewer.strip()[:200], utcnow()
+    before = {"state": link.state, "decided_by": link.decided_by}
+    link.state, link.decided_by, link.decided_at = state, actor, utcnow()
     session.add(link)
+    for claim_id in (link.claim_a_id, link.claim_b_id):
+        audit.record(
+            session,
+            actor,
+            f"link.{state}",
+            "claimlink",
+            link.id,
+            before=before,
+            after={"state": state, "score": link.score},
+            claim_id=claim_id,
+        )
     session.commit()
     return link

@@ -1,35 +1,91 @@
-"""Recording verdicts (append-only) and reading their history."""
+"""Recording verdicts (append-only), reusing one from a confirmed duplicate, and the history."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import NotFound
-from claims.models import Claim, Verdict
+from claims.errors import InvalidInput, NotFound
+from claims.models import Claim, ClaimLink, Verdict
 from claims.schemas import VerdictIn
+from claims.services import audit
+from claims.services.versions import bump, claim_state
 
 
-def record_verdict(session: Session, claim_id: int, data: VerdictIn) -> Verdict:
-    """Append a verdict to a claim and mark the claim published, in one transaction."""
+def _claim(session: Session, claim_id: int) -> Claim:
+    """Return a claim or raise NotFound."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"There is no claim with id {claim_id}.")
+    return claim
+
+
+def _append(
+    session: Session, claim: Claim, verdict: Verdict, actor: str, expected: int | None, action: str
+) -> Verdict:
+    """Store a verdict, publish the claim and audit it, in one transaction."""
+    before = claim_state(claim)
+    bump(session, claim, expected)
+    claim.status = "published"
+    session.add_all([verdict, claim])
+    session.flush()
+    after = {**claim_state(claim), "rating": verdict.rating, "verdict_id": verdict.id}
+    audit.record(
+        session, actor, action, "verdict", verdict.id, before=before, after=after, claim_id=claim.id
+    )
+    session.commit()
+    return verdict
+
+
+def record_verdict(session: Session, claim_id: int, data: VerdictIn, actor: str) -> Verdict:
+    """Append a verdict by `actor`; refused if the claim changed since `data.version`."""
+    claim = _claim(session, claim_id)
+    if claim.status in ("not_claim", "merged"):
+        raise InvalidInput(
+            f"This claim is marked {claim.status.replace('_', ' ')}; restore it first."
+        )
     verdict = Verdict(
         claim_id=claim_id,
         rating=data.rating,
         explanation=data.explanation,
         evidence_urls="\n".join(data.evidence_urls),
-        reviewer=data.reviewer,
+        reviewer=actor,
     )
-    claim.status = "published"
-    session.add_all([verdict, claim])
-    session.commit()
-    return verdict
+    return _append(session, claim, verdict, actor, data.version, "verdict.create")
+
+
+def confirmed_partners(session: Session, claim_id: int) -> set[int]:
+    """Return the claims linked to this one by a confirmed link."""
+    query = select(ClaimLink.claim_a_id, ClaimLink.claim_b_id).where(
+        ClaimLink.state == "confirmed",
+        sa.or_(ClaimLink.claim_a_id == claim_id, ClaimLink.claim_b_id == claim_id),
+    )
+    return {b if a == claim_id else a for a, b in session.exec(query)}
+
+
+def reuse_verdict(
+    session: Session, claim_id: int, verdict_id: int, actor: str, expected: int | None
+) -> Verdict:
+    """Apply a confirmed duplicate's verdict to this claim, recorded as a reuse."""
+    claim = _claim(session, claim_id)
+    source = session.get(Verdict, verdict_id)
+    if source is None or source.claim_id not in confirmed_partners(session, claim_id):
+        raise InvalidInput(
+            "Only a verdict on a confirmed near-duplicate of this claim can be reused."
+        )
+    verdict = Verdict(
+        claim_id=claim_id,
+        rating=source.rating,
+        explanation=source.explanation,
+        evidence_urls=source.evidence_urls,
+        reviewer=actor,
+        reused_from_id=source.id,
+    )
+    return _append(session, claim, verdict, actor, expected, "verdict.reuse")
 
 
 def verdict_history(session: Session, claim_id: int) -> list[Verdict]:
     """Return every verdict on a claim, newest first."""
-    if session.get(Claim, claim_id) is None:
-        raise NotFound(f"There is no claim with id {claim_id}.")
+    _claim(session, claim_id)
     query = select(Verdict).where(Verdict.claim_id == claim_id).order_by(Verdict.id.desc())
     return list(session.exec(query))

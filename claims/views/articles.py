@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
+from claims.auth import require_role
 from claims.db import get_session
 from claims.errors import ClaimsError, InvalidInput
 from claims.highlight import segments
@@ -28,6 +29,7 @@ def index():
 
 
 @bp.get("/new")
+@require_role("reviewer")
 def new():
     """Show the import form."""
     return render_template("articles/new.html", form={})
@@ -54,6 +56,7 @@ def _articles_from_request() -> list[ArticleIn]:
 
 
 @bp.post("/new")
+@require_role("reviewer")
 def create():
     """Import from the form; re-show it with the error and the input kept on failure."""
     try:
@@ -68,15 +71,22 @@ def create():
     return redirect(url_for("articles.index"))
 
 
-@bp.get("/<id:article_id>")
-def show(article_id: int):
-    """Show an article's body with its claims highlighted in place."""
+def article_page(article_id: int, error: str | None = None) -> str:
+    """Render an article with its claims highlighted and the correction tools."""
     session = get_session()
     article = get_article(session, article_id)
     claims = article_claims(session, article_id)
+    visible = [c for c in claims if c.status != "merged"]
     return render_template(
         "articles/show.html",
         article=article,
-        claims=claims,
-        segments=segments(article.body, claims),
+        claims=visible,
+        segments=segments(article.body, [c for c in visible if c.status != "not_claim"]),
+        error=error,
     )
+
+
+@bp.get("/<id:article_id>")
+def show(article_id: int):
+    """Show an article's body with its claims highlighted in place."""
+    return article_page(article_id)

@@ -1,0 +1,233 @@
+"""Fixing the automatic extraction: edit, add, split and merge claims, keeping the index in step.
+
+Each change commits with its audit entries first; the index follows after the commit, and the
+changed claims are re-embedded and re-matched against other articles.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.checkworthiness import score
+from claims.embedder import Embedder
+from claims.errors import InvalidInput
+from claims.index import ClaimIndex, indexable
+from claims.models import Article, Claim, ClaimLink
+from claims.pipeline import ClaimDraft
+from claims.services import audit
+from claims.services.articles import get_article, new_claims
+from claims.services.links import link_near_duplicates
+from claims.services.versions import bump, claim_state
+from claims.services.workflow import get_claim_row
+from claims.speakers import find_speaker
+
+MAX_CLAIM_CHARS = 2_000
+
+
+def _check_text(text: str) -> str:
+    """Refuse empty or overlong claim wording."""
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("The claim text is empty.")
+    if len(text) > MAX_CLAIM_CHARS:
+        raise InvalidInput(f"A claim has at most {MAX_CLAIM_CHARS:,} characters.")
+    return text
+
+
+def _trimmed_span(body: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span without surrounding whitespace, or raise if it is empty or out of range."""
+    if not 0 <= start < end <= len(body):
+        raise InvalidInput(f"The selection must lie within the article (0–{len(body)}).")
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise InvalidInput("The selection holds no text.")
+    _check_text(body[start:end])
+    return start, end
+
+
+def _refresh(claim: Claim, text: str, embedder: Embedder) -> None:
+    """Set a claim's wording and recompute what derives from it."""
+    claim.text = text
+    claim.checkworthiness = score(text, claim.language)
+    claim.speaker = find_speaker(text, claim.language, claim.speaker)
+    claim.embedding = embedder.encode([text])[0].tobytes()
+    claim.embedding_model = embedder.name
+
+
+def _rematch(session: Session, index: ClaimIndex, claims: list[Claim], threshold: float) -> None:
+    """Re-index claims after commit and replace their undecided suggestions."""
+    live = [c for c in claims if indexable(c)]
+    index.add(session, live)
+    ids = [c.id for c in claims]
+    session.execute(
+        sa.delete(ClaimLink).where(
+            ClaimLink.state == "suggested",
+            sa.or_(ClaimLink.claim_a_id.in_(ids), ClaimLink.claim_b_id.in_(ids)),
+        )
+    )
+    session.commit()
+    link_near_duplicates(session, index, live, threshold=threshold)
+
+
+def _audit(session: Session, actor: str, action: str, claim: Claim, before: dict | None) -> None:
+    """Audit a change to one claim."""
+    audit.record(
+        session,
+        actor,
+        action,
+        "claim",
+        claim.id,
+        before=before,
+        after=claim_state(claim),
+        claim_id=claim.id,
+    )
+
+
+def edit_wording(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    claim_id: int,
+    text: str,
+    actor: str,
+    expected: int | None,
+    threshold: float,
+) -> Claim:
+    """Reword a claim; the original stays in the audit trail."""
+    claim = get_claim_row(session, claim_id)
+    before = claim_state(claim)
+    bump(session, claim, expected)
+    _refresh(claim, _check_text(text), embedder)
+    session.add(claim)
+    _audit(session, actor, "claim.edit", claim, before)
+    session.commit()
+    _rematch(session, index, [claim], threshold)
+    return claim
+
+
+def add_claim(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    article_id: int,
+    start: int,
+    end: int,
+    actor: str,
+    threshold: float,
+) -> Claim:
+    """Make a claim of a passage the reviewer selected in the article."""
+    article = get_article(session, article_id)
+    start, end = _trimmed_span(article.body, start, end)
+    if _claim_at(session, article_id, start, end) is not None:
+        raise InvalidInput("That passage is already a claim.")
+    text = article.body[start:end]
+    draft = ClaimDraft(
+        _next_position(session, article_id),
+        start,
+        end,
+        text,
+        score(text, article.language),
+        find_speaker(text, article.language),
+    )
+    (claim,) = new_claims(article, [draft], embedder.encode([text]), embedder.name)
+    session.add(claim)
+    session.flush()
+    _audit(session, actor, "claim.add", claim, None)
+    session.commit()
+    _rematch(session, index, [claim], threshold)
+    return claim
+
+
+def _claim_at(session: Session, article_id: int, start: int, end: int) -> Claim | None:
+    """Return a visible claim with exactly this span, if any."""
+    query = select(Claim).where(
+        Claim.article_id == article_id,
+        Claim.start == start,
+        Claim.end == end,
+        Claim.status.not_in(("merged",)),
+    )
+    return session.exec(query).first()
+
+
+def _next_position(session: Session, article_id: int) -> int:
+    """Return the position after the article's last claim."""
+    last = session.exec(select(sa.func.max(Claim.position)).where(Claim.article_id == article_id))
+    value = last.one()
+    return 0 if value is None else value + 1
+
+
+def split_claim(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    claim_id: int,
+    at: int,
+    actor: str,
+    expected: int | None,
+    threshold: float,
+) -> tuple[Claim, Claim]:
+    """Split a claim at a body offset: it keeps the first part, a new claim takes the second."""
+    claim = get_claim_row(session, claim_id)
+    article = session.get(Article, claim.article_id)
+    if not claim.start < at < claim.end:
+        raise InvalidInput("Split inside the claim, between its first and last characters.")
+    first = _trimmed_span(article.body, claim.start, at)
+    second = _trimmed_span(article.body, at, claim.end)
+    before = claim_state(claim)
+    bump(session, claim, expected)
+    claim.start, claim.end = first
+    _refresh(claim, article.body[first[0] : first[1]], embedder)
+    text = article.body[second[0] : second[1]]
+    draft = ClaimDraft(
+        _next_position(session, article.id),
+        *second,
+        text,
+        score(text, article.language),
+        find_speaker(text, article.language, claim.speaker),
+    )
+    (other,) = new_claims(article, [draft], embedder.encode([text]), embedder.name)
+    other.status = claim.status if claim.status != "published" else "unreviewed"
+    session.add_all([claim, other])
+    session.flush()
+    _audit(session, actor, "claim.split", claim, before)
+    _audit(session, actor, "claim.split_from", other, None)
+    session.commit()
+    _rematch(session, index, [claim, other], threshold)
+    return claim, other
+
+
+def merge_claims(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    claim_id: int,
+    other_id: int,
+    actor: str,
+    expected: int | None,
+    threshold: float,
+) -> Claim:
+    """Merge two claims of one article: the earlier spans both, the later is marked merged."""
+    claim, other = get_claim_row(session, claim_id), get_claim_row(session, other_id)
+    if claim.id == other.id or claim.article_id != other.article_id:
+        raise InvalidInput("Only two different claims of the same article can be merged.")
+    if "merged" in (claim.status, other.status):
+        raise InvalidInput("One of these claims was already merged into another.")
+    keep, drop = sorted((claim, other), key=lambda c: c.start)
+    article = session.get(Article, keep.article_id)
+    before_keep, before_drop = claim_state(keep), claim_state(drop)
+    bump(session, claim, expected)
+    bump(session, other if other is not claim else claim, None)
+    keep.start, keep.end = min(keep.start, drop.start), max(keep.end, drop.end)
+    _refresh(keep, _check_text(article.body[keep.start : keep.end]), embedder)
+    drop.status = "merged"
+    session.add_all([keep, drop])
+    _audit(session, actor, "claim.merge", keep, before_keep)
+    _audit(session, actor, "claim.merged_into", drop, {**before_drop, "into": keep.id})
+    session.commit()
+    index.remove(session, [drop.id])
+    _rematch(session, index, [keep], threshold)
+    return keep
