@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class IdConverter(IntegerConverter):
     """A database id in URLs: a positive 64-bit integer, so larger numbers are a plain 404."""
 
-    # At most 19 digits, so an overlong id matches no rule at all (not a 405 from a sibling).
-    regex = r"\d{1,19}"
+    # At most 18 digits (below 2**63), so a longer id matches no rule, not a sibling's 405.
+    regex = r"\d{1,18}"
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         super().__init__(url_map, min=1, max=2**63 - 1)

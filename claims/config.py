@@ -48,6 +48,10 @@ class Config:
         self.MAX_FORM_PARTS = 200
         self.LOGIN_MAX_FAILURES = int(os.environ.get("CLAIMS_LOGIN_MAX_FAILURES") or 5)
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
+        # The organisation's home page, the author `url` in ClaimReview exports (omitted if unset).
+        self.ORGANISATION_URL = os.environ.get("CLAIMS_ORGANISATION_URL") or ""
+        # Scheme and host readers use, e.g. https://factcheck.example; unset means this request's.
+        self.PUBLIC_BASE_URL = os.environ.get("CLAIMS_PUBLIC_BASE_URL") or ""
 
     def as_dict(self) -> dict[str, object]:
         """Return the settings as a mapping for app.config."""

@@ -82,9 +82,11 @@ class ClaimIndex:
         return state.count == self._stored_count(session)
 
     def _stored_count(self, session: Session) -> int:
-        """Count the claims embedded with this index's model."""
+        """Count the claims the index should hold: this model's, not set aside."""
         query = (
-            select(sa.func.count()).select_from(Claim).where(Claim.embedding_model == self.model)
+            select(sa.func.count())
+            .select_from(Claim)
+            .where(Claim.embedding_model == self.model, Claim.status.not_in(HIDDEN_STATUSES))
         )
         return int(session.exec(query).one())
 

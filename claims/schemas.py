@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from claims.errors import InvalidInput
 from claims.ratings import BY_KEY
 
-STATUSES = ("unreviewed", "published")
+STATUSES = ("unreviewed", "in_review", "published", "not_claim", "merged")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 S = TypeVar("S", bound=SQLModel)
 

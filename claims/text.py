@@ -32,9 +32,10 @@ _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
 
 def normalise(text: str) -> str:
     """Return text in NFC with unified newlines, no control chars and collapsed whitespace."""
-    text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL_RE.sub("", text)
+    # After removing controls, which may have separated a letter from its accent.
+    text = unicodedata.normalize("NFC", text)
     text = _NBSP_RE.sub(" ", text)
     text = _INLINE_SPACE_RE.sub(" ", text)
     text = _TRAILING_SPACE_RE.sub("\n", text)
@@ -204,6 +205,10 @@ def _raw_pieces(line: str, language: str) -> list[tuple[int, int]]:
         if found < 0:
             # pysbd altered the text: keep the rest of the line as one piece rather than guess.
             break
+        gap_start, gap_end = _strip_span(line, cursor, found)
+        if gap_end > gap_start:
+            # pysbd dropped this text (it uses some symbols as placeholders): keep it.
+            pieces.append((gap_start, gap_end))
         pieces.append((found, found + len(needle)))
         cursor = found + len(needle)
     rest_start, rest_end = _strip_span(line, cursor, len(line))

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.conftest import login
+
 ECONOMY = "\n\n".join(
     [
         "The government said unemployment fell to 7.2 percent in March, the lowest level "
@@ -246,7 +248,7 @@ def test_claims_filter_by_source(client, corpus):
 
 def test_claims_filter_by_status(client, corpus):
     claim_id = corpus["fr"]["claims"][0]["id"]
-    verdict = {"rating": "false", "explanation": "Insee says otherwise.", "reviewer": "Ana"}
+    verdict = {"rating": "false", "explanation": "Insee says otherwise."}
     assert client.post(f"/api/claims/{claim_id}/verdicts", json=verdict).status_code == 201
     assert claim_ids(client, status="published") == [claim_id]
     unreviewed = claim_ids(client, status="unreviewed")
@@ -329,7 +331,7 @@ def test_similar_honours_k(client, corpus):
 def test_similar_shows_the_other_claims_verdict(client, corpus):
     hospital = next(c for c in corpus["en"]["claims"] if c["text"] == HOSPITALS)
     twin = next(c for c in corpus["other"]["claims"] if c["text"] == HOSPITALS)
-    verdict = {"rating": "mostly-true", "explanation": "Close enough.", "reviewer": "Ana"}
+    verdict = {"rating": "mostly-true", "explanation": "Close enough."}
     client.post(f"/api/claims/{twin['id']}/verdicts", json=verdict)
     best = client.get(f"/api/claims/{hospital['id']}/similar").get_json()["similar"][0]
     assert best["claim"]["id"] == twin["id"]
@@ -346,6 +348,7 @@ def test_recording_a_verdict_returns_201_and_marks_the_claim_published(client, c
         "rating": "mostly-false",
         "explanation": "The rate was 7.4 percent.",
         "evidence_urls": ["https://stats.example/march", "https://stats.example/q1"],
+        # The reviewer is the signed-in account; a name in the body is ignored.
         "reviewer": "Ana Reviewer",
     }
     response = client.post(f"/api/claims/{claim_id}/verdicts", json=payload)
@@ -357,15 +360,44 @@ def test_recording_a_verdict_returns_201_and_marks_the_claim_published(client, c
     assert verdict["rating_value"] == 2
     assert verdict["explanation"] == "The rate was 7.4 percent."
     assert verdict["evidence_urls"] == payload["evidence_urls"]
-    assert verdict["reviewer"] == "Ana Reviewer"
+    assert verdict["reviewer"] == "admin"
     claim = client.get(f"/api/claims/{claim_id}").get_json()["claim"]
     assert claim["status"] == "published"
     assert claim["verdict"]["id"] == verdict["id"]
+    assert claim["verdict"]["reviewer"] == "admin"
+
+
+def test_the_verdict_reviewer_is_the_signed_in_account(app, client, corpus):
+    claim_id = corpus["en"]["claims"][1]["id"]
+    reviewer = login(app.test_client(), "reviewer")
+    payload = {"rating": "true", "explanation": "Customs data.", "reviewer": "admin"}
+    response = reviewer.post(f"/api/claims/{claim_id}/verdicts", json=payload)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["verdict"]["reviewer"] == "reviewer"
+    history = client.get(f"/api/claims/{claim_id}/verdicts").get_json()["verdicts"]
+    assert [v["reviewer"] for v in history] == ["reviewer"]
+
+
+def test_a_verdict_against_a_stale_version_is_refused(client, corpus):
+    claim_id = corpus["en"]["claims"][1]["id"]
+    seen = client.get(f"/api/claims/{claim_id}").get_json()["claim"]["version"]
+    first = {"rating": "true", "explanation": "Customs data.", "version": seen}
+    assert client.post(f"/api/claims/{claim_id}/verdicts", json=first).status_code == 201
+    stale = {"rating": "false", "explanation": "Saved over a newer change.", "version": seen}
+    response = client.post(f"/api/claims/{claim_id}/verdicts", json=stale)
+    assert response.status_code == 409
+    assert "changed after you opened it" in response.get_json()["error"]
+    history = client.get(f"/api/claims/{claim_id}/verdicts").get_json()["verdicts"]
+    assert [v["rating"] for v in history] == ["true"]
+    current = client.get(f"/api/claims/{claim_id}").get_json()["claim"]["version"]
+    assert current > seen
+    fresh = {**stale, "version": current}
+    assert client.post(f"/api/claims/{claim_id}/verdicts", json=fresh).status_code == 201
 
 
 def test_verdict_history_is_newest_first_and_the_claim_shows_the_latest(client, corpus):
     claim_id = corpus["en"]["claims"][1]["id"]
-    base = {"evidence_urls": [], "reviewer": "Ana"}
+    base = {"evidence_urls": []}
     first = client.post(
         f"/api/claims/{claim_id}/verdicts",
         json={**base, "rating": "unverifiable", "explanation": "No data yet."},
@@ -396,7 +428,6 @@ def test_evidence_urls_may_be_given_as_text(client, corpus):
             "rating": "half-true",
             "explanation": "Partly.",
             "evidence_urls": "https://a.example/1\nhttps://b.example/2",
-            "reviewer": "Ana",
         },
     )
     assert response.status_code == 201

@@ -23,7 +23,7 @@ BODY = "\n\n".join(
     ]
 )
 ARTICLE = {"title": "Economy update", "source": "Daily Ledger", "body": BODY}
-VERDICT = {"rating": "false", "explanation": "Stats say 7.4 percent.", "reviewer": "Ana"}
+VERDICT = {"rating": "false", "explanation": "Stats say 7.4 percent."}
 HUGE_ID = 99_999_999_999_999_999_999
 
 
@@ -54,7 +54,7 @@ def page_error(response, status: int) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "text/html"
     text = response.get_data(as_text=True)
-    match = re.search(r'<p class="error" role="alert">(.*?)</p>', text, re.DOTALL)
+    match = re.search(r'<p class="error" role="alert"[^>]*>(.*?)</p>', text, re.DOTALL)
     assert match, text[:1000]
     message = html.unescape(match.group(1)).strip()
     assert len(message) > 10 and "Traceback" not in text
@@ -368,7 +368,7 @@ def test_a_verdict_form_for_an_unknown_claim_is_404(client, app, stored):
 
 
 def test_deciding_an_unknown_link_is_404(client, app, stored):
-    response = client.post("/links/999", data={"state": "confirmed", "reviewer": "Ana"})
+    response = client.post("/links/999", data={"state": "confirmed"})
     assert page_error(response, 404) == "There is no link with id 999."
 
 
@@ -399,8 +399,8 @@ def assert_no_verdict(client, app, claim_id: int, before: dict) -> None:
         ({"rating": None}, "rating"),
         ({"explanation": ""}, "explanation"),
         ({"explanation": "   "}, "explanation"),
-        ({"reviewer": ""}, "reviewer"),
-        ({"reviewer": " \t"}, "reviewer"),
+        ({"version": 0}, "version"),
+        ({"version": "two"}, "version"),
         ({"evidence_urls": ["javascript:alert(1)"]}, "javascript:alert(1)"),
         ({"evidence_urls": ["https://ok.example", "not a url"]}, "not a url"),
         ({"evidence_urls": [1]}, "evidence_urls"),
@@ -414,12 +414,23 @@ def test_an_invalid_verdict_is_refused_by_the_api(client, app, stored, claim_id,
     assert_no_verdict(client, app, claim_id, stored["counts"])
 
 
-@pytest.mark.parametrize("field", ["rating", "explanation", "reviewer"])
+@pytest.mark.parametrize("field", ["rating", "explanation"])
 def test_a_verdict_missing_a_field_is_refused_by_the_api(client, app, stored, claim_id, field):
     payload = {k: v for k, v in VERDICT.items() if k != field}
     message = json_error(client.post(f"/api/claims/{claim_id}/verdicts", json=payload), 400)
     assert field in message
     assert_no_verdict(client, app, claim_id, stored["counts"])
+
+
+@pytest.mark.parametrize("reviewer", [None, "", " \t", "Ana", "<b>Ana</b>", 42])
+def test_a_reviewer_in_the_verdict_body_is_ignored(client, claim_id, reviewer):
+    # The reviewer is always the signed-in account, never a name the client supplies.
+    payload = VERDICT if reviewer is None else {**VERDICT, "reviewer": reviewer}
+    response = client.post(f"/api/claims/{claim_id}/verdicts", json=payload)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["verdict"]["reviewer"] == "admin"
+    verdicts = client.get(f"/api/claims/{claim_id}/verdicts").get_json()["verdicts"]
+    assert [v["reviewer"] for v in verdicts] == ["admin"]
 
 
 def test_a_verdict_that_is_not_a_json_object_is_refused(client, app, stored, claim_id):
@@ -436,10 +447,10 @@ def test_a_verdict_that_is_not_a_json_object_is_refused(client, app, stored, cla
         ({"rating": "pants-on-fire"}, "rating scale"),
         ({"rating": ""}, "rating"),
         ({"explanation": "  "}, "explanation"),
-        ({"reviewer": ""}, "reviewer"),
+        ({"version": "abc"}, "version"),
         ({"evidence_urls": "https://ok.example\njavascript:alert(1)"}, "javascript:alert(1)"),
     ],
-    ids=["off-scale", "no-rating", "blank-explanation", "no-reviewer", "javascript-url"],
+    ids=["off-scale", "no-rating", "blank-explanation", "bad-version", "javascript-url"],
 )
 def test_an_invalid_verdict_form_is_refused_and_reshown(
     client, app, stored, claim_id, change, word
@@ -454,6 +465,15 @@ def test_an_invalid_verdict_form_is_refused_and_reshown(
         assert "Kept explanation text.</textarea>" in text
     assert "No verdict yet." in text
     assert_no_verdict(client, app, claim_id, stored["counts"])
+
+
+@pytest.mark.parametrize("reviewer", ["", "Ana"], ids=["blank-reviewer", "other-reviewer"])
+def test_a_reviewer_in_the_verdict_form_is_ignored(client, app, stored, claim_id, reviewer):
+    form = {**VERDICT, "reviewer": reviewer}
+    response = client.post(f"/claims/{claim_id}/verdicts", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    verdicts = client.get(f"/api/claims/{claim_id}/verdicts").get_json()["verdicts"]
+    assert [v["reviewer"] for v in verdicts] == ["admin"]
 
 
 # --- link decisions --------------------------------------------------------------------------
@@ -474,12 +494,12 @@ def link_id(client, app, stored) -> int:
 @pytest.mark.parametrize(
     ("form", "expected"),
     [
-        ({"state": "maybe", "reviewer": "Ana"}, "A link can only be confirmed or rejected."),
-        ({"state": "suggested", "reviewer": "Ana"}, "A link can only be confirmed or rejected."),
-        ({"state": "confirmed", "reviewer": " "}, "Give your name as the reviewer"),
-        ({"state": "confirmed"}, "Give your name as the reviewer"),
+        ({"state": "maybe"}, "A link can only be confirmed or rejected."),
+        ({"state": "suggested"}, "A link can only be confirmed or rejected."),
+        ({"state": ""}, "A link can only be confirmed or rejected."),
+        ({}, "A link can only be confirmed or rejected."),
     ],
-    ids=["bogus-state", "suggested", "blank-reviewer", "no-reviewer"],
+    ids=["bogus-state", "suggested", "blank-state", "no-state"],
 )
 def test_an_invalid_link_decision_changes_nothing(client, app, link_id, form, expected):
     message = page_error(client.post(f"/links/{link_id}", data=form), 400)
@@ -487,6 +507,18 @@ def test_an_invalid_link_decision_changes_nothing(client, app, link_id, form, ex
     with Session(app.extensions["claims"].engine) as session:
         link = session.get(ClaimLink, link_id)
     assert (link.state, link.decided_by, link.decided_at) == ("suggested", None, None)
+
+
+@pytest.mark.parametrize("reviewer", [None, " ", "Ana"], ids=["no-reviewer", "blank", "other"])
+def test_a_reviewer_in_a_link_decision_is_ignored(client, app, link_id, reviewer):
+    form = (
+        {"state": "confirmed"} if reviewer is None else {"state": "confirmed", "reviewer": reviewer}
+    )
+    assert client.post(f"/links/{link_id}", data=form).status_code == 302
+    with Session(app.extensions["claims"].engine) as session:
+        link = session.get(ClaimLink, link_id)
+    assert (link.state, link.decided_by) == ("confirmed", "admin")
+    assert link.decided_at is not None
 
 
 # --- query parameters ------------------------------------------------------------------------
@@ -619,5 +651,7 @@ def test_a_script_tag_in_a_verdict_is_escaped(client, claim_id):
     payload = {**VERDICT, "explanation": f"{SCRIPT} nope", "reviewer": "<b>Ana</b>"}
     assert client.post(f"/api/claims/{claim_id}/verdicts", json=payload).status_code == 201
     text = client.get(f"/claims/{claim_id}").get_data(as_text=True)
-    assert "<script>" not in text and "<b>Ana</b>" not in text
-    assert "&lt;script&gt;" in text and "&lt;b&gt;Ana&lt;/b&gt;" in text
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    # Markup in a supplied reviewer name never reaches the page: the account name is shown.
+    assert "<b>Ana</b>" not in text and "&lt;b&gt;Ana&lt;/b&gt;" not in text
+    assert "by <strong>admin</strong>" in text

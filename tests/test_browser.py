@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import PASSWORDS, ROOT, make_app
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
@@ -52,7 +52,7 @@ BODY = "\n\n".join(
 # Distinctive, with non-ASCII text so the CSV encoding is exercised too.
 EXPLANATION = "Browser-test verdict 7f3c: vérifié — the missile claim matches the JCS report."
 EVIDENCE = "https://example.org/jcs-statement-2023-09-13"
-REVIEWER = "Playwright Reviewer"
+REVIEWER = "reviewer"
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +66,9 @@ def chromium() -> Path:
 
 
 @pytest.fixture
-def live_server(model_app) -> Iterator[str]:
-    """The real-model app with the seeds imported, served on a free localhost port."""
+def live_server(tmp_path, real_embedder) -> Iterator[str]:
+    """The real-model app, CSRF on as in production, seeds imported, on a free port."""
+    model_app = make_app(tmp_path, real_embedder, WTF_CSRF_ENABLED=True)
     result = model_app.test_cli_runner().invoke(args=["claims", "import", str(ROOT / "seeds")])
     assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, model_app, threaded=True)
@@ -101,6 +102,16 @@ def page(browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    """Sign in through the form, as a newsroom reviewer would."""
+    page.goto(f"{base}/claims")
+    page.wait_for_url(re.compile(r"/login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORDS[username])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("p.flash")).to_contain_text(f"Signed in as {username}")
 
 
 def import_article(page: Page, base: str) -> None:
@@ -145,7 +156,6 @@ def record_verdict(page: Page) -> None:
     form.locator("select[name=rating]").select_option("false")
     form.locator("textarea[name=explanation]").fill(EXPLANATION)
     form.locator("textarea[name=evidence_urls]").fill(EVIDENCE)
-    form.locator("input[name=reviewer]").fill(REVIEWER)
     form.get_by_role("button", name="Save verdict").click()
     expect(page.locator("p.flash")).to_have_text("Verdict recorded.")
 
@@ -165,6 +175,7 @@ def download_csv(page: Page, base: str, tmp_path: Path) -> bytes:
 
 def test_import_review_export(page: Page, live_server: str, tmp_path: Path) -> None:
     """A reviewer imports an article, checks a restated claim, and finds it in the report."""
+    sign_in(page, live_server, REVIEWER)
     import_article(page, live_server)
     expect(page.locator("a.claim-hl", has_text=SATELLITES)).to_have_count(1)
     claim_id = open_claim(page, MISSILE)

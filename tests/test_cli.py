@@ -76,9 +76,9 @@ def test_export_writes_the_filtered_csv(runner, app, tmp_path):
     runner.invoke(args=["claims", "import", str(ROOT / "seeds" / "002_kim_putin_summit_wire.md")])
     with session_of(app) as session:
         first, second = session.exec(select(Claim).order_by(Claim.id).limit(2)).all()
-        verdict = {"explanation": "=cmd|' /C calc'!A0", "reviewer": "Ana"}
-        record_verdict(session, first.id, VerdictIn(rating="false", **verdict))
-        record_verdict(session, second.id, VerdictIn(rating="true", **verdict))
+        verdict = {"explanation": "=cmd|' /C calc'!A0"}
+        record_verdict(session, first.id, VerdictIn(rating="false", **verdict), actor="ana")
+        record_verdict(session, second.id, VerdictIn(rating="true", **verdict), actor="ana")
     out = tmp_path / "v.csv"
     result = runner.invoke(args=["claims", "export", "--out", str(out), "--rating", "false"])
     assert result.exit_code == 0 and "Wrote 1 verdict(s)" in result.output
@@ -88,6 +88,7 @@ def test_export_writes_the_filtered_csv(runner, app, tmp_path):
     assert [r["claim_id"] for r in rows] == [str(first.id)]
     assert rows[0]["rating"] == "False" and rows[0]["rating_value"] == "1"
     assert rows[0]["explanation"].startswith("'=")
+    assert rows[0]["reviewer"] == "ana"
 
 
 def test_export_refuses_bad_filters(runner, tmp_path):

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from claims.models import ClaimLink
 from claims.ratings import SCALE
+from tests.conftest import login
 
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 HOUSING = "The mayor said 300 new homes were built in the city during 2023."
@@ -47,7 +48,7 @@ def text_of(response) -> str:
 def highlights(page: str) -> list[tuple[int, str]]:
     """Return (claim id, text) of each `a.claim-hl` on an article page."""
     found = re.findall(
-        r'<a class="claim-hl" href="/claims/(\d+)"[^>]*>(.*?)</a>', page, flags=re.DOTALL
+        r'<a class="claim-hl"[^>]* href="/claims/(\d+)"[^>]*>(.*?)</a>', page, flags=re.DOTALL
     )
     return [(int(claim_id), html.unescape(text)) for claim_id, text in found]
 
@@ -120,8 +121,8 @@ def article_id_from(response) -> int:
 
 
 def record(client, claim_id: int, rating: str, explanation: str, **extra):
-    """Record a verdict through the HTML form."""
-    form = {"rating": rating, "explanation": explanation, "reviewer": "Ana", **extra}
+    """Record a verdict through the HTML form (as whoever the client is signed in as)."""
+    form = {"rating": rating, "explanation": explanation, **extra}
     return client.post(f"/claims/{claim_id}/verdicts", data=form)
 
 
@@ -417,12 +418,14 @@ def test_the_claim_page_highlights_the_claim_and_offers_the_verdict_form(client,
     assert options == [r.key for r in SCALE]
     assert '<textarea name="explanation"' in form
     assert '<textarea name="evidence_urls"' in form
-    assert '<input name="reviewer"' in form
+    # No reviewer field: the verdict is saved as the signed-in account.
+    assert 'name="reviewer"' not in form
+    assert "Saved as admin." in form
     assert "No verdict yet." in section(page, "history")
     assert "English story" in page and "Alpha" in page
 
 
-def test_a_verdict_from_the_form_shows_in_the_history_newest_first(client, corpus):
+def test_a_verdict_from_the_form_shows_in_the_history_newest_first(client, app, corpus):
     claim_id = next(c["id"] for c in corpus["en"]["claims"] if c["text"] == EXPORTS)
     first = record(
         client,
@@ -435,20 +438,18 @@ def test_a_verdict_from_the_form_shows_in_the_history_newest_first(client, corpu
     assert first.headers["Location"] == f"/claims/{claim_id}"
     page = text_of(client.get(f"/claims/{claim_id}"))
     assert "Verdict recorded." in page
-    assert history(page) == [("mostly-true", "Ana", "Customs data show 11.8 percent.")]
+    assert history(page) == [("mostly-true", "admin", "Customs data show 11.8 percent.")]
     assert 'href="https://customs.example/2023"' in section(page, "history")
     assert 'href="https://stats.example/trade"' in section(page, "history")
-    # The reviewer's name is remembered for the next form.
-    assert '<input name="reviewer" required maxlength="200" value="Ana">' in section(
-        page, "verdict"
-    )
 
-    second = record(client, claim_id, "false", "Revised: exports fell.", reviewer="Ben")
+    # Another account's verdict is credited to that account; a posted name is ignored.
+    other = login(app.test_client(), "reviewer")
+    second = record(other, claim_id, "false", "Revised: exports fell.", reviewer="Ben")
     assert second.status_code == 302
     page = text_of(client.get(f"/claims/{claim_id}"))
     assert history(page) == [
-        ("false", "Ben", "Revised: exports fell."),
-        ("mostly-true", "Ana", "Customs data show 11.8 percent."),
+        ("false", "reviewer", "Revised: exports fell."),
+        ("mostly-true", "admin", "Customs data show 11.8 percent."),
     ]
     # The badge at the top shows the latest verdict.
     top = page.split('<div class="layout">')[0]
@@ -509,6 +510,7 @@ def test_a_suggested_link_shows_on_both_claim_pages(client, app, linked):
 
 
 def test_confirming_then_rejecting_a_link_changes_its_state(client, app, linked):
+    # decided_by is the signed-in account; a posted reviewer name is ignored.
     response = client.post(
         f"/links/{linked['link']}",
         data={"state": "confirmed", "reviewer": " Ana ", "claim_id": linked["b"]},
@@ -516,24 +518,23 @@ def test_confirming_then_rejecting_a_link_changes_its_state(client, app, linked)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/claims/{linked['b']}"
     link = link_row(app, linked["link"])
-    assert (link.state, link.decided_by) == ("confirmed", "Ana")
+    assert (link.state, link.decided_by) == ("confirmed", "admin")
     assert link.decided_at is not None
     page = text_of(client.get(f"/claims/{linked['b']}"))
     assert "Link confirmed." in page
     similar = section(page, "similar")
-    assert "link confirmed" in similar and "by Ana" in similar
+    assert "link confirmed" in similar and "by admin" in similar
     assert '<button name="state" value="confirmed" disabled>' in similar
 
-    response = client.post(
-        f"/links/{linked['link']}", data={"state": "rejected", "reviewer": "Ben"}
-    )
+    other = login(app.test_client(), "reviewer")
+    response = other.post(f"/links/{linked['link']}", data={"state": "rejected", "reviewer": "Ben"})
     assert response.status_code == 302
     # Without claim_id it returns to the link's first claim.
     assert response.headers["Location"] == f"/claims/{min(linked['a'], linked['b'])}"
     link = link_row(app, linked["link"])
-    assert (link.state, link.decided_by) == ("rejected", "Ben")
+    assert (link.state, link.decided_by) == ("rejected", "reviewer")
     similar = section(text_of(client.get(f"/claims/{linked['a']}")), "similar")
-    assert "link rejected" in similar and "by Ben" in similar
+    assert "link rejected" in similar and "by reviewer" in similar
     assert '<button name="state" value="rejected" disabled>' in similar
 
 
@@ -578,7 +579,6 @@ def reviewed(client, linked) -> dict:
                 "rating": rating,
                 "explanation": explanation,
                 "evidence_urls": evidence.split(),
-                "reviewer": "Ana",
             },
         )
         assert response.status_code == 201, response.get_json()
@@ -614,7 +614,7 @@ def test_the_export_has_one_row_per_reviewed_claim_with_its_latest_verdict(clien
     assert missile["language"] == "en"
     assert (missile["rating"], missile["rating_value"]) == ("False", "1")
     assert missile["evidence_urls"] == "https://a.example/1 https://b.example/2"
-    assert missile["reviewer"] == "Ana"
+    assert missile["reviewer"] == "admin"  # the account that recorded it
     assert date.fromisoformat(missile["reviewed_at"][:10])
     assert missile["near_duplicates"] == "1"
     assert by_id[reviewed["housing"]]["near_duplicates"] == "0"
@@ -666,7 +666,7 @@ def test_the_export_honours_its_filters(client, reviewed, params, expected):
 
 
 def test_rejecting_a_link_removes_it_from_the_near_duplicate_count(client, linked, reviewed):
-    client.post(f"/links/{linked['link']}", data={"state": "rejected", "reviewer": "Ana"})
+    client.post(f"/links/{linked['link']}", data={"state": "rejected"})
     _, rows = read_csv(client.get("/export/verdicts.csv", query_string={"rating": "false"}))
     assert [(int(r["claim_id"]), r["near_duplicates"]) for r in rows] == [
         (reviewed["missile"], "0")

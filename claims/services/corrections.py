@@ -225,6 +225,13 @@ def merge_claims(
     _refresh(keep, _check_text(article.body[keep.start : keep.end]), embedder)
     drop.status = "merged"
     session.add_all([keep, drop])
+    # A merged claim is gone for good: its undecided suggestions go with it.
+    session.execute(
+        sa.delete(ClaimLink).where(
+            ClaimLink.state == "suggested",
+            sa.or_(ClaimLink.claim_a_id == drop.id, ClaimLink.claim_b_id == drop.id),
+        )
+    )
     _audit(session, actor, "claim.merge", keep, before_keep)
     _audit(session, actor, "claim.merged_into", drop, {**before_drop, "into": keep.id})
     session.commit()

@@ -39,22 +39,35 @@ def _duplicate_counts():
     return select(ends.c.claim_id, sa.func.count().label("n")).group_by(ends.c.claim_id).subquery()
 
 
-def verdict_rows(session: Session, filters: ClaimFilters) -> Iterator[list[object]]:
-    """Yield export rows for claims whose current verdict passes the filters, by claim id."""
+def reviewed_claims_query(filters: ClaimFilters):
+    """Select (Claim, Article, Source, Verdict) for claims whose current verdict passes the filters.
+
+    The current verdict is the newest (verdicts are append-only, so the highest id); `status`
+    and `min_score` are ignored, since a report covers every reviewed claim. Ordered by claim id.
+    """
     latest = select(sa.func.max(Verdict.id)).group_by(Verdict.claim_id)
-    counts = _duplicate_counts()
     query = (
-        select(Claim, Article, Source, Verdict, sa.func.coalesce(counts.c.n, 0))
+        select(Claim, Article, Source, Verdict)
         .join(Article, Claim.article_id == Article.id)
         .join(Source, Article.source_id == Source.id)
         .join(Verdict, Verdict.claim_id == Claim.id)
-        .outerjoin(counts, counts.c.claim_id == Claim.id)
         .where(Verdict.id.in_(latest))
         .order_by(Claim.id)
     )
     query = apply_filters(query, filters.model_copy(update={"status": None, "min_score": None}))
     if filters.rating:
         query = query.where(Verdict.rating == filters.rating)
+    return query
+
+
+def verdict_rows(session: Session, filters: ClaimFilters) -> Iterator[list[object]]:
+    """Yield export rows for claims whose current verdict passes the filters, by claim id."""
+    counts = _duplicate_counts()
+    query = (
+        reviewed_claims_query(filters)
+        .add_columns(sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.claim_id == Claim.id)
+    )
     for claim, article, source, verdict, duplicates in session.exec(query).yield_per(500):
         yield [
             claim.id,

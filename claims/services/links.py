@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from claims.embedder import Embedder
 from claims.errors import InvalidInput, NotFound
-from claims.index import ClaimIndex, vector_of
+from claims.index import HIDDEN_STATUSES, ClaimIndex, vector_of
 from claims.matching import Match
 from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
 from claims.schemas import ClaimFilters
@@ -56,7 +56,7 @@ def _hydrate(
         select(Claim, Article, Source)
         .join(Article, Claim.article_id == Article.id)
         .join(Source, Article.source_id == Source.id)
-        .where(Claim.id.in_([m.claim_id for m in matches]))
+        .where(Claim.id.in_([m.claim_id for m in matches]), Claim.status.not_in(HIDDEN_STATUSES))
     )
     if filters is not None:
         query = apply_filters(query, filters)

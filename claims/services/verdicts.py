@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput, NotFound
+from claims.index import HIDDEN_STATUSES
 from claims.models import Claim, ClaimLink, Verdict
 from claims.schemas import VerdictIn
 from claims.services import audit
@@ -37,13 +38,18 @@ def _append(
     return verdict
 
 
+def _open_claim(session: Session, claim_id: int) -> Claim:
+    """Return a claim that can take a verdict (not set aside), or raise."""
+    claim = _claim(session, claim_id)
+    if claim.status in HIDDEN_STATUSES:
+        state = claim.status.replace("_", " ")
+        raise InvalidInput(f"This claim is marked {state}; restore it first.")
+    return claim
+
+
 def record_verdict(session: Session, claim_id: int, data: VerdictIn, actor: str) -> Verdict:
     """Append a verdict by `actor`; refused if the claim changed since `data.version`."""
-    claim = _claim(session, claim_id)
-    if claim.status in ("not_claim", "merged"):
-        raise InvalidInput(
-            f"This claim is marked {claim.status.replace('_', ' ')}; restore it first."
-        )
+    claim = _open_claim(session, claim_id)
     verdict = Verdict(
         claim_id=claim_id,
         rating=data.rating,
@@ -67,7 +73,7 @@ def reuse_verdict(
     session: Session, claim_id: int, verdict_id: int, actor: str, expected: int | None
 ) -> Verdict:
     """Apply a confirmed duplicate's verdict to this claim, recorded as a reuse."""
-    claim = _claim(session, claim_id)
+    claim = _open_claim(session, claim_id)
     source = session.get(Verdict, verdict_id)
     if source is None or source.claim_id not in confirmed_partners(session, claim_id):
         raise InvalidInput(

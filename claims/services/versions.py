@@ -12,6 +12,9 @@ from claims.errors import ClaimsError
 from claims.models import AuditEntry, Claim
 from claims.services import audit
 
+# Bookkeeping fields that say nothing to a reviewer.
+HIDDEN = frozenset({"version", "verdict_id"})
+
 
 class Conflict(ClaimsError):
     """Someone else changed the claim since the user loaded it."""
@@ -38,10 +41,13 @@ def changes_since(session: Session, claim_id: int, version: int) -> str:
     )
     lines = []
     for entry in entries:
-        after = audit.load(entry.after)
-        if after.get("version", 0) <= version:
+        before, after = audit.load(entry.before), audit.load(entry.after)
+        if "version" not in after:
+            continue  # comments and link decisions do not move the claim's version
+        if after["version"] <= version:
             break
-        detail = ", ".join(f"{k}: {v}" for k, v in after.items() if k != "version")
+        changed = {k: v for k, v in after.items() if before.get(k) != v and k not in HIDDEN}
+        detail = ", ".join(f"{k}: {v}" for k, v in changed.items())
         when = entry.created_at.strftime("%H:%M:%S UTC")
         lines.append(f"{entry.actor} — {entry.action} at {when} ({detail})")
     return "; ".join(lines) or "a change by someone else"

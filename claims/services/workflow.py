@@ -41,7 +41,10 @@ def set_status(
     allowed = TRANSITIONS.get(claim.status, set())
     if status not in allowed:
         options = ", ".join(sorted(allowed)) or "none"
-        raise InvalidInput(f"A {claim.status} claim cannot become {status}; allowed: {options}.")
+        current = claim.status.replace("_", " ")
+        raise InvalidInput(
+            f"This claim is {current}; it cannot become {status}. Allowed: {options}."
+        )
     before = claim_state(claim)
     bump(session, claim, expected)
     claim.status = status

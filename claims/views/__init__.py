@@ -7,7 +7,27 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every HTML blueprint."""
-    from claims.views import admin, articles, auth, corrections, export, queue, search
+    from claims.views import (
+        admin,
+        articles,
+        auth,
+        claimreview,
+        corrections,
+        dashboard,
+        export,
+        queue,
+        search,
+    )
 
-    for module in (auth, admin, articles, corrections, queue, search, export):
+    for module in (
+        auth,
+        admin,
+        articles,
+        corrections,
+        queue,
+        search,
+        export,
+        dashboard,
+        claimreview,
+    ):
         app.register_blueprint(module.bp)

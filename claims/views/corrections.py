@@ -105,6 +105,9 @@ def merge(article_id: int):
         ids = [int(v) for v in request.form.getlist("claim_ids") if v.isdigit()]
         if len(ids) != 2:
             raise InvalidInput("Tick exactly two claims to merge.")
+        session = get_session()
+        if any(get_claim_row(session, i).article_id != article_id for i in ids):
+            raise InvalidInput("Both claims must belong to this article.")
         claim = merge_claims(
             get_session(),
             claim_id=ids[0],

@@ -16,6 +16,7 @@ from claims.services.audit import claim_trail
 from claims.services.claims import get_claim, language_codes, review_queue, source_names
 from claims.services.links import decide_link, links_of
 from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
+from claims.services.versions import Conflict
 from claims.services.workflow import (
     TRANSITIONS,
     add_comment,
@@ -90,8 +91,15 @@ def _back(claim_id: int):
 
 
 def _refused(claim_id: int, exc: ClaimsError):
-    """Re-show the claim page with the refusal and the user's input kept."""
-    return _claim_page(claim_id, error=exc.message, form=request.form.to_dict()), exc.status
+    """Re-show the claim page with the refusal and the user's input kept.
+
+    After a conflict the form takes the current version: the user has now seen the change,
+    so saving again is a deliberate decision.
+    """
+    form = request.form.to_dict()
+    if isinstance(exc, Conflict):
+        form.pop("version", None)
+    return _claim_page(claim_id, error=exc.message, form=form), exc.status
 
 
 @bp.post("/claims/<id:claim_id>/verdicts")
