@@ -80,6 +80,9 @@ def require_signed_in() -> Any:
         return None
     if request.path.startswith("/api/"):
         raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+    # After signing in, only a page can be returned to, not a form submission.
+    if request.method not in ("GET", "HEAD"):
+        return redirect(url_for("auth.login"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

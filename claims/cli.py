@@ -229,7 +229,10 @@ def users_ensure_admin(username: str) -> None:
             click.echo(f"Admin account {username!r} exists; sign in with its password.")
             return
         password = os.environ.get("CLAIMS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        create_user(session, username, password, "admin", actor="cli")
+        try:
+            create_user(session, username, password, "admin", actor="cli")
+        except ClaimsError as exc:
+            raise click.ClickException(exc.message) from None
     if os.environ.get("CLAIMS_ADMIN_PASSWORD"):
         click.echo(f"Created admin {username!r} with the password from $CLAIMS_ADMIN_PASSWORD.")
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from claims.errors import ClaimsError
@@ -40,6 +40,12 @@ def handle_http_error(exc: HTTPException) -> Response:
     if status == 413:
         limit = request.max_content_length or 0
         message = f"The upload is too large; the limit is {limit // (1024 * 1024)} MB."
+        if (request.content_length or 0) <= limit:
+            message = (
+                "The form is too large: at most "
+                f"{current_app.config['MAX_FORM_PARTS']} fields and "
+                f"{current_app.config['MAX_FORM_MEMORY_SIZE'] // 1024} KB per text field."
+            )
     body, status = error_response(message, status)
     response = make_response(body, status)
     # Keep what the exception adds, such as Allow on a 405.

@@ -75,6 +75,8 @@ def _from_json(text: str, name: str, defaults: dict[str, object]) -> list[Articl
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError:
         records = _json_lines(text, name)
+    except RecursionError:
+        raise InvalidInput(f"{name} is nested too deeply to read as JSON.") from None
     articles = []
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
@@ -96,6 +98,8 @@ def _json_lines(text: str, name: str) -> list[object]:
             records.append(json.loads(line))
         except json.JSONDecodeError:
             raise InvalidInput(f"{name}: line {number} is not valid JSON.") from None
+        except RecursionError:
+            raise InvalidInput(f"{name}: line {number} is nested too deeply.") from None
     return records
 
 

@@ -307,6 +307,23 @@ def test_the_next_address_keeps_the_query_and_is_followed_after_sign_in(anonymou
     assert signed.headers["Location"] == target
 
 
+def test_a_failed_sign_in_keeps_the_next_address(anonymous):
+    target = "/claims?status=published"
+    response = sign_in(anonymous, "viewer", "not-the-password", next=target)
+    assert response.status_code == 401
+    assert f'name="next" value="{html.escape(target)}"' in text_of(response)
+
+
+def test_signing_in_after_a_refused_form_post_lands_on_a_page(anonymous, client, corpus):
+    claim = corpus["claim"]
+    response = anonymous.post(f"/claims/{claim}/verdicts", data=VERDICT)
+    assert response.status_code == 302
+    target = parse_qs(urlparse(response.headers["Location"]).query).get("next", ["/claims"])[0]
+    signed = sign_in(anonymous, "reviewer", PASSWORDS["reviewer"], next=target)
+    assert signed.status_code == 302
+    assert anonymous.get(signed.headers["Location"]).status_code == 200
+
+
 @pytest.mark.parametrize("target", OFF_SITE, ids=repr)
 def test_the_next_address_never_leaves_the_site(anonymous, target):
     response = sign_in(anonymous, "viewer", PASSWORDS["viewer"], next=target)
@@ -803,6 +820,20 @@ def test_ensure_admin_takes_the_password_from_the_environment(bare_app, monkeypa
     assert "Admin account 'boss' exists" in again.output
     assert "from-the-environment-1" not in again.output
     assert count(bare_app, User) == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "args", "expected"),
+    [("short", [], "at least 10 characters"), (None, ["--username", "X!"], "username")],
+    ids=["short-env-password", "bad-username"],
+)
+def test_ensure_admin_explains_bad_input(bare_app, monkeypatch, password, args, expected):
+    if password:
+        monkeypatch.setenv("CLAIMS_ADMIN_PASSWORD", password)
+    result = bare_app.test_cli_runner().invoke(args=["claims", "users", "ensure-admin", *args])
+    assert result.exit_code != 0
+    assert expected in result.output
+    assert count(bare_app, User) == 0
 
 
 # --- CSRF ------------------------------------------------------------------------------------

@@ -34,7 +34,10 @@ def json_body() -> dict:
     """Return the request's JSON object, or raise InvalidInput with the reason."""
     if not request.is_json:
         raise InvalidInput("Send a JSON body with the header Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise InvalidInput("The JSON body is nested too deeply.") from None
     if data is None:
         raise InvalidInput("The request body is not valid JSON.")
     if not isinstance(data, dict):

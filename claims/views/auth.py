@@ -29,10 +29,16 @@ def login():
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
         )
     except ClaimsError as exc:
-        return render_template("auth/login.html", error=exc.message, username=username), exc.status
+        page = render_template(
+            "auth/login.html", error=exc.message, username=username, next=request.form.get("next")
+        )
+        return page, exc.status
     if user is None:
         error = "Wrong username or password, or the account is disabled."
-        return render_template("auth/login.html", error=error, username=username), 401
+        page = render_template(
+            "auth/login.html", error=error, username=username, next=request.form.get("next")
+        )
+        return page, 401
     login_user(Account.of(user))
     flash(f"Signed in as {user.username} ({user.role}).")
     return redirect(safe_next(request.form.get("next"), url_for("queue.index")))
