@@ -193,8 +193,34 @@ def _strip_span(line: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# pysbd's time grows with the square of a paragraph's length, so long ones go in windows.
+WINDOW = 2_000
+_BOUNDARY_RE = re.compile(r"[.!?…]\S{0,2}\s+")
+
+
+def _windows(line: str) -> Iterator[tuple[int, int]]:
+    """Cut a long line into windows of about WINDOW characters, at sentence punctuation."""
+    start = 0
+    while len(line) - start > WINDOW:
+        cuts = [m.end() for m in _BOUNDARY_RE.finditer(line, start + WINDOW // 2, start + WINDOW)]
+        end = (
+            cuts[-1] if cuts else (line.rfind(" ", start + 1, start + WINDOW) + 1 or start + WINDOW)
+        )
+        yield start, end
+        start = end
+    yield start, len(line)
+
+
 def _raw_pieces(line: str, language: str) -> list[tuple[int, int]]:
     """Locate pysbd's segments in the line as exact, stripped (start, end) offsets."""
+    pieces: list[tuple[int, int]] = []
+    for start, end in _windows(line):
+        pieces += [(a + start, b + start) for a, b in _window_pieces(line[start:end], language)]
+    return pieces
+
+
+def _window_pieces(line: str, language: str) -> list[tuple[int, int]]:
+    """Locate pysbd's segments in one window of a line."""
     pieces: list[tuple[int, int]] = []
     cursor = 0
     for segment in _segmenter(language).segment(line):
@@ -257,7 +283,8 @@ def _merge_pieces(line: str, pieces: list[tuple[int, int]]) -> list[tuple[int, i
     for start, end in pieces:
         if merged:
             prev_start, prev_end = merged[-1]
-            if _should_join(line[prev_start:prev_end], line[start:end], line[start:]):
+            rest = line[start : start + 4 * WINDOW]
+            if _should_join(line[prev_start:prev_end], line[start:end], rest):
                 merged[-1] = (prev_start, end)
                 continue
         merged.append((start, end))

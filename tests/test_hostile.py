@@ -900,14 +900,6 @@ print(response.status_code, round(time.monotonic() - start, 1))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG claims/text.py:200 (pysbd segment() on one whole paragraph; also the "
-    "line[start:] copies at :260) is quadratic: 2k/4k/8k one-word sentences split in "
-    "0.7/2.7/10.5 s, and 'Mot. ' * 39_999 (199,995 chars, inside MAX_BODY_CHARS) holds a "
-    "worker for minutes (408 s measured; 520 s before 13abb07), with the fast embedder and not "
-    "one claim to embed.",
-)
 def test_40000_one_word_sentences_within_the_char_limit_finish(tmp_path):
     code = _SLOW_CHILD.format(root=str(ROOT), tmp=str(tmp_path), n=39_999)
     try:
