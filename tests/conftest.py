@@ -97,6 +97,18 @@ def model_app(tmp_path, real_embedder):
 
 
 @pytest.fixture
+def reviewer(app):
+    """A client signed in as the reviewer."""
+    return login(app.test_client(), "reviewer")
+
+
+@pytest.fixture
+def viewer(app):
+    """A client signed in as the viewer."""
+    return login(app.test_client(), "viewer")
+
+
+@pytest.fixture
 def client(app):
     """A test client for the fast app, signed in as an admin."""
     return login(app.test_client())

@@ -176,18 +176,6 @@ def corpus(client, app) -> dict:
 
 
 @pytest.fixture
-def viewer(app):
-    """A client signed in as the viewer."""
-    return login(app.test_client(), "viewer")
-
-
-@pytest.fixture
-def reviewer(app):
-    """A client signed in as the reviewer."""
-    return login(app.test_client(), "reviewer")
-
-
-@pytest.fixture
 def csrf_app(tmp_path):
     """An app with CSRF protection on, as in production."""
     app = make_app(tmp_path, HashingEmbedder(), WTF_CSRF_ENABLED=True)

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import select
 
 from claims.checkworthiness import score
 from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
-from tests.conftest import HashingEmbedder, login
+from tests.conftest import HashingEmbedder
+from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
@@ -27,51 +28,11 @@ ZEBRAS = "Zebras crossed the savanna river near the old wooden bridge."
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def text_of(response) -> str:
-    """Return a response body as text."""
-    return response.get_data(as_text=True)
-
-
-def db(app) -> Session:
-    """Open a session on the app's database (use it in a `with`)."""
-    return Session(app.extensions["claims"].engine, expire_on_commit=False)
-
-
-def import_article(client, source: str, *sentences: str, title: str = "Story") -> dict:
-    """Import an article of one-sentence paragraphs through the API; return the response."""
-    payload = {"title": title, "source": source, "body": "\n\n".join(sentences)}
-    response = client.post("/api/articles", json=payload)
-    assert response.status_code == 201, response.get_json()
-    data = response.get_json()
-    assert [c["text"] for c in data["claims"]] == list(sentences)
-    return data
-
-
-def claim_of(data: dict, text: str) -> int:
-    """Return the id of the claim with this text in an import response."""
-    return next(c["id"] for c in data["claims"] if c["text"] == text)
-
-
-def claim_row(app, claim_id: int) -> Claim | None:
-    """Read a claim from the database."""
-    with db(app) as session:
-        return session.get(Claim, claim_id)
-
-
 def claims_of(app, article_id: int) -> list[Claim]:
     """Return an article's claims in id order."""
     with db(app) as session:
         query = select(Claim).where(Claim.article_id == article_id).order_by(Claim.id)
         return list(session.exec(query))
-
-
-def count(app, model, *conditions) -> int:
-    """Count the rows of a table, optionally narrowed."""
-    with db(app) as session:
-        query = select(func.count()).select_from(model)
-        if conditions:
-            query = query.where(*conditions)
-        return int(session.exec(query).one())
 
 
 def audit_of(app, action: str) -> list[AuditEntry]:
@@ -125,12 +86,6 @@ def page_error(response) -> str:
     return html.unescape(match.group(1))
 
 
-def redirected_to(response, location: str) -> None:
-    """Check a response is a redirect to `location`."""
-    assert response.status_code == 302, text_of(response)[:2000]
-    assert response.headers["Location"] == location
-
-
 def reword(client, claim_id: int, text: str, version=None):
     """Submit a claim's wording form on the article page."""
     data = {"text": text}
@@ -151,12 +106,6 @@ def story(client) -> dict:
         "housing": claim_of(data, HOUSING),
         "exports": claim_of(data, EXPORTS),
     }
-
-
-@pytest.fixture
-def reviewer(app):
-    """A client signed in as the reviewer."""
-    return login(app.test_client(), "reviewer")
 
 
 # --- rewording -------------------------------------------------------------------------------

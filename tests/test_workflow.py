@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from claims.index import ClaimIndex
 from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
@@ -17,6 +17,7 @@ from claims.services.users import find_user
 from claims.services.verdicts import record_verdict
 from claims.services.versions import Conflict
 from tests.conftest import login
+from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
 
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 HOUSING = "The mayor said 300 new homes were built in the city during 2023."
@@ -25,46 +26,6 @@ SCHOOLS = "Officials gave a press conference on Monday about school budgets."
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def text_of(response) -> str:
-    """Return a response body as text."""
-    return response.get_data(as_text=True)
-
-
-def db(app) -> Session:
-    """Open a session on the app's database (use it in a `with`)."""
-    return Session(app.extensions["claims"].engine, expire_on_commit=False)
-
-
-def import_article(client, source: str, *sentences: str, title: str = "Story") -> dict:
-    """Import an article of one-sentence paragraphs through the API; return the response."""
-    payload = {"title": title, "source": source, "body": "\n\n".join(sentences)}
-    response = client.post("/api/articles", json=payload)
-    assert response.status_code == 201, response.get_json()
-    data = response.get_json()
-    assert [c["text"] for c in data["claims"]] == list(sentences)
-    return data
-
-
-def claim_of(data: dict, text: str) -> int:
-    """Return the id of the claim with this text in an import response."""
-    return next(c["id"] for c in data["claims"] if c["text"] == text)
-
-
-def claim_row(app, claim_id: int) -> Claim | None:
-    """Read a claim from the database."""
-    with db(app) as session:
-        return session.get(Claim, claim_id)
-
-
-def count(app, model, *conditions) -> int:
-    """Count the rows of a table, optionally narrowed."""
-    with db(app) as session:
-        query = select(func.count()).select_from(model)
-        if conditions:
-            query = query.where(*conditions)
-        return int(session.exec(query).one())
 
 
 def verdicts_of(app, claim_id: int) -> list[Verdict]:
@@ -141,24 +102,6 @@ def assign(client, claim_id: int, assignee: str, version=None):
     if version is not None:
         data["version"] = str(version)
     return client.post(f"/claims/{claim_id}/assign", data=data)
-
-
-def redirected_to(response, location: str) -> None:
-    """Check a response is a redirect to `location`."""
-    assert response.status_code == 302, text_of(response)[:2000]
-    assert response.headers["Location"] == location
-
-
-@pytest.fixture
-def reviewer(app):
-    """A client signed in as the reviewer."""
-    return login(app.test_client(), "reviewer")
-
-
-@pytest.fixture
-def viewer(app):
-    """A client signed in as the viewer."""
-    return login(app.test_client(), "viewer")
 
 
 @pytest.fixture
