@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from claims import auth, cli, db, errors_web, extensions, security
     from claims.api import bp as api_bp
     from claims.config import Config
+    from claims.mutation import describe
     from claims.ratings import rating_label
     from claims.views import register_blueprints
 
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app, api_bp)
     auth.init_app(app)
     app.add_template_filter(rating_label)
+    app.add_template_filter(describe, name="describe_differences")
     errors_web.init_app(app)
     cli.init_app(app)
     return app

@@ -97,6 +97,16 @@ def _schemas() -> dict[str, Any]:
                 "score": NUMBER,
                 "article": _ref("Article"),
                 "verdict": {"oneOf": [_ref("Verdict"), {"type": "null"}]},
+                "relation": {"type": "string", "enum": ["duplicate", "different_facts"]},
+                "differences": {"type": "array", "items": _ref("Difference")},
+                "link": _object({"id": INTEGER, "state": STRING}),
+            }
+        ),
+        "Difference": _object(
+            {
+                "kind": {"type": "string", "enum": ["number", "date", "entity"]},
+                "this": STRING,
+                "other": STRING,
             }
         ),
     }
@@ -165,6 +175,18 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     "200": _json(
                         _object({"claim": _ref("Claim"), "similar": similar_list}), "Matches."
+                    ),
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/claims/{claim_id}/links": {
+            "get": {
+                "summary": "Stored near-duplicate links (suggested, confirmed, rejected)",
+                "parameters": [claim_id],
+                "responses": {
+                    "200": _json(
+                        _object({"claim": _ref("Claim"), "links": similar_list}), "Links."
                     ),
                     **ERRORS,
                 },

@@ -25,7 +25,7 @@ from claims.services.articles import (
     list_articles,
 )
 from claims.services.claims import get_claim, review_queue
-from claims.services.links import search_claims, similar_to
+from claims.services.links import links_of, search_claims, similar_to
 from claims.services.verdicts import record_verdict, verdict_history
 from claims.web import filters_from, ingest, int_arg, page_args
 
@@ -117,6 +117,16 @@ def similar(claim_id: int):
     k = int_arg(request.args, "k", 10, 1, 100)
     found = similar_to(session, fresh_index(), ctx.claim, k)
     return jsonify(claim=context_json(ctx), similar=[similar_json(s) for s in found])
+
+
+@bp.get("/claims/<id:claim_id>/links")
+def links(claim_id: int):
+    """Return a claim's stored near-duplicate links, each with any facts that differ."""
+    session = get_session()
+    ctx = get_claim(session, claim_id)
+    return jsonify(
+        claim=context_json(ctx), links=[similar_json(s) for s in links_of(session, claim_id)]
+    )
 
 
 @bp.post("/claims/<id:claim_id>/verdicts")

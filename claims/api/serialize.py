@@ -78,6 +78,10 @@ def similar_json(item: SimilarClaim) -> dict[str, Any]:
         "score": round(item.score, 4),
         "article": article_json(item.article, item.source),
         "verdict": verdict_json(item.verdict),
+        "relation": item.relation,
+        "differences": [
+            {"kind": d.kind, "this": d.left, "other": d.right} for d in item.differences
+        ],
     }
     if item.link is not None:
         data["link"] = {"id": item.link.id, "state": item.link.state}

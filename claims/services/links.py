@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -13,6 +13,7 @@ from claims.errors import InvalidInput, NotFound
 from claims.index import HIDDEN_STATUSES, ClaimIndex, vector_of
 from claims.matching import Match
 from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
+from claims.mutation import Difference, differences
 from claims.schemas import ClaimFilters
 from claims.services import audit
 from claims.text import detect_language
@@ -32,6 +33,21 @@ class SimilarClaim:
     score: float
     verdict: Verdict | None
     link: ClaimLink | None = None
+    # Figures, dates or names that differ from the claim it was matched against.
+    differences: tuple[Difference, ...] = ()
+
+    @property
+    def relation(self) -> str:
+        """Say whether the match restates the claim or changes its facts."""
+        return "different_facts" if self.differences else "duplicate"
+
+
+def compare_facts(text: str, language: str, found: list[SimilarClaim]) -> list[SimilarClaim]:
+    """Attach to each match the facts that differ from `text` ("same claim, different facts")."""
+    return [
+        replace(s, differences=tuple(differences(text, s.claim.text, language, s.claim.language)))
+        for s in found
+    ]
 
 
 def current_verdicts(session: Session, claim_ids: Iterable[int]) -> dict[int, Verdict]:
@@ -92,8 +108,8 @@ def similar_to(
 ) -> list[SimilarClaim]:
     """Return the k best matches for a stored claim among other articles' claims."""
     matches = index.match(vector_of(claim), claim.text, claim.language, max(depth, k * 3))
-    found = _hydrate(session, matches)
-    return [s for s in found if s.claim.article_id != claim.article_id][:k]
+    found = [s for s in _hydrate(session, matches) if s.claim.article_id != claim.article_id]
+    return compare_facts(claim.text, claim.language, found[:k])
 
 
 def link_near_duplicates(
@@ -137,10 +153,9 @@ def links_of(session: Session, claim_id: int) -> list[SimilarClaim]:
     matches = [Match(other[link.id], link.score, 0.0, 0.0) for link in links]
     by_claim = {other[link.id]: link for link in links}
     found = _hydrate(session, sorted(matches, key=lambda m: -m.score))
-    return [
-        SimilarClaim(s.claim, s.article, s.source, s.score, s.verdict, by_claim[s.claim.id])
-        for s in found
-    ]
+    linked = [replace(s, link=by_claim[s.claim.id]) for s in found]
+    claim = session.get(Claim, claim_id)
+    return compare_facts(claim.text, claim.language, linked) if claim else linked
 
 
 def search_claims(
@@ -159,7 +174,8 @@ def search_claims(
     vector = embedder.encode([text])[0]
     # Filters apply after matching, so look deeper when they are likely to discard hits.
     depth = max(MATCH_DEPTH, k * 5) * (10 if filters != ClaimFilters() else 1)
-    return _hydrate(session, index.match(vector, text, language, depth), filters)[:k]
+    found = _hydrate(session, index.match(vector, text, language, depth), filters)[:k]
+    return compare_facts(text, language, found)
 
 
 def decide_link(session: Session, link_id: int, state: str, actor: str) -> ClaimLink:

@@ -1,0 +1,93 @@
+""" "Same claim, different facts": near-duplicates whose figures, dates or names differ are
+flagged on the claim page, in search and in the API, in French and in English."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from tests.helpers import claim_of, import_article, text_of
+
+FRENCH = {
+    "original": "Tokyo a évoqué le lancement de trois missiles balistiques vers la mer du Japon.",
+    "mutated": "Tokyo a évoqué le lancement de deux missiles balistiques vers la mer du Japon.",
+    "restated": "Tokyo a évoqué le lancement de 3 missiles balistiques vers la mer du Japon.",
+}
+ENGLISH = {
+    "original": "The government will spend 500 million euros on the new railway line in 2025.",
+    "mutated": "The government will spend 550 million euros on the new railway line in 2025.",
+    "restated": "In 2025 the government will spend 500 million euros on the new railway line.",
+}
+EXPECTED = {"fr": ("trois", "deux"), "en": ("500 million euros", "550 million euros")}
+
+
+def _import_three(client, sentences: dict[str, str]) -> dict[str, int]:
+    """Import each sentence as its own article from its own outlet; return the claim ids."""
+    ids = {}
+    for outlet, (role, sentence) in zip(("Alpha", "Beta", "Gamma"), sentences.items(), strict=True):
+        ids[role] = claim_of(import_article(client, outlet, sentence), sentence)
+    return ids
+
+
+def _by_claim(items: list[dict]) -> dict[int, dict]:
+    """Index serialised matches by claim id."""
+    return {item["claim"]["id"]: item for item in items}
+
+
+@pytest.mark.parametrize(("language", "sentences"), [("fr", FRENCH), ("en", ENGLISH)])
+def test_the_api_marks_changed_facts_and_leaves_restatements_alone(client, language, sentences):
+    ids = _import_three(client, sentences)
+    response = client.get(f"/api/claims/{ids['original']}/links")
+    assert response.status_code == 200
+    links = _by_claim(response.get_json()["links"])
+    assert set(links) == {ids["mutated"], ids["restated"]}
+    mutated, restated = links[ids["mutated"]], links[ids["restated"]]
+    assert mutated["relation"] == "different_facts"
+    this, other = EXPECTED[language]
+    assert {"kind": "number", "this": this, "other": other} in mutated["differences"]
+    assert restated["relation"] == "duplicate"
+    assert restated["differences"] == []
+    assert mutated["link"]["state"] == "suggested"
+
+
+def test_similar_and_search_report_the_differences_too(client):
+    ids = _import_three(client, FRENCH)
+    similar = _by_claim(client.get(f"/api/claims/{ids['original']}/similar").get_json()["similar"])
+    assert similar[ids["mutated"]]["relation"] == "different_facts"
+    assert similar[ids["restated"]]["relation"] == "duplicate"
+    query = "lancement de quatre missiles balistiques par Tokyo"
+    results = _by_claim(client.get("/api/search", query_string={"q": query}).get_json()["results"])
+    assert results[ids["original"]]["differences"] == [
+        {"kind": "number", "this": "quatre", "other": "trois"}
+    ]
+
+
+def test_the_claim_page_says_same_claim_different_facts(client):
+    ids = _import_three(client, ENGLISH)
+    page = html.unescape(text_of(client.get(f"/claims/{ids['original']}")))
+    assert page.count("Same claim, different facts") == 1
+    assert "500 million euros vs 550 million euros" in page
+
+
+def test_the_search_page_shows_the_differing_figure(client):
+    _import_three(client, FRENCH)
+    page = text_of(client.get("/search", query_string={"q": FRENCH["original"]}))
+    assert page.count("Same claim, different facts") == 1
+    assert "trois vs deux" in html.unescape(page)
+
+
+def test_links_of_an_unknown_claim_is_a_404(client):
+    response = client.get("/api/claims/999999/links")
+    assert response.status_code == 404
+    assert "999999" in response.get_json()["error"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("language", "sentences"), [("fr", FRENCH), ("en", ENGLISH)])
+def test_with_the_real_model_mutations_are_linked_and_flagged(model_client, language, sentences):
+    ids = _import_three(model_client, sentences)
+    links = _by_claim(model_client.get(f"/api/claims/{ids['original']}/links").get_json()["links"])
+    assert links[ids["mutated"]]["relation"] == "different_facts"
+    assert links[ids["restated"]]["relation"] == "duplicate"
+    assert links[ids["mutated"]]["differences"][0]["kind"] == "number"
