@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
 import click
@@ -21,13 +20,7 @@ from claims.migrate import upgrade
 from claims.models import Claim
 from claims.schemas import ClaimFilters, parse
 from claims.services.articles import ingest_article
-from claims.services.evaluation import (
-    Document,
-    evaluate_retrieval,
-    read_qrels,
-    read_tsv,
-    store_collection,
-)
+from claims.services.calibration import thresholds
 from claims.services.export import CSV_HEADER, verdict_rows
 from claims.services.users import ROLES, create_token, create_user, find_user
 
@@ -82,13 +75,15 @@ def import_command(paths: tuple[Path, ...], source: str | None, language: str | 
 
 def _ingest(session: Session, index: ClaimIndex, data):
     """Import one parsed article with the app's settings."""
+    limits = thresholds(session, current_app.config)
     return ingest_article(
         session,
         services().embedder,
         index,
         data,
         max_chars=current_app.config["MAX_BODY_CHARS"],
-        suggest_threshold=current_app.config["SUGGEST_THRESHOLD"],
+        suggest_threshold=limits.suggest,
+        autolink_threshold=limits.auto_link,
         actor="cli",
     )
 
@@ -104,7 +99,7 @@ def reindex() -> None:
         with click.progressbar(range(0, len(stale), 256), label="Re-embedding") as bar:
             for start in bar:
                 batch = stale[start : start + 256]
-                vectors = embedder.encode([c.text for c in batch])
+                vectors = embedder.encode([c.match_text or c.text for c in batch])
                 for claim, vector in zip(batch, vectors, strict=True):
                     claim.embedding, claim.embedding_model = vector.tobytes(), embedder.name
                 session.add_all(batch)
@@ -137,62 +132,6 @@ def export(out: Path, **options: str | None) -> None:
             rows += 1
     tmp.replace(out)
     click.echo(f"Wrote {rows - 1} verdict(s) to {out}.")
-
-
-@group.group("eval")
-def eval_group() -> None:
-    """Measure the app on benchmark data."""
-
-
-@eval_group.command("retrieval")
-@click.option("--collection", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--queries", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--qrels", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100))
-@click.option(
-    "--dense-weight",
-    type=click.FloatRange(0, 1),
-    help="Override the fusion weight (1 = dense only, 0 = BM25 only), for ablations.",
-)
-def eval_retrieval(
-    collection: Path, queries: Path, qrels: Path, k: int, dense_weight: float | None
-) -> None:
-    """Load a collection into a throwaway database and index, then score the app's search."""
-    try:
-        documents = [Document(*row) for row in read_tsv(collection, 3)]
-        query_rows = [tuple(row) for row in read_tsv(queries, 2)]
-        judged = read_qrels(qrels)
-    except InvalidInput as exc:
-        raise click.ClickException(exc.message) from None
-    if not documents or not judged:
-        raise click.ClickException("The collection or the qrels file is empty.")
-    weight = current_app.config["DENSE_WEIGHT"] if dense_weight is None else dense_weight
-    scores = _run_retrieval(documents, query_rows, judged, k, weight)
-    click.echo(f"queries {scores.queries}")
-    click.echo(f"Recall@{k} {scores.recall_at_k:.4f}")
-    click.echo(f"MRR@{k} {scores.mrr_at_k:.4f}")
-    click.echo(f"MAP@{k} {scores.map_at_k:.4f}")
-
-
-def _run_retrieval(documents, queries, qrels, k: int, dense_weight: float):
-    """Build the throwaway database and index, and evaluate."""
-    from claims.db import make_engine
-
-    embedder = services().embedder
-    with tempfile.TemporaryDirectory(prefix="claims-eval-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'eval.db'}"
-        upgrade(url)
-        engine = make_engine(url)
-        index = ClaimIndex(Path(tmp) / "eval.faiss", embedder.name, dense_weight)
-        with Session(engine, expire_on_commit=False) as session:
-            with click.progressbar(length=len(documents), label="Embedding collection") as bar:
-                mapping = store_collection(session, embedder, index, documents, bar.update)
-            with click.progressbar(length=len(queries), label="Searching") as bar:
-                scores = evaluate_retrieval(
-                    session, embedder, index, queries, mapping, qrels, k, bar.update
-                )
-        engine.dispose()
-    return scores
 
 
 users_group = AppGroup("users", help="Manage accounts.")
@@ -258,4 +197,8 @@ def tokens_create(username: str, name: str, days: int | None) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command group."""
+    from claims import cli_quality
+
+    group.add_command(cli_quality.eval_group)
+    group.add_command(cli_quality.calibrate)
     app.cli.add_command(group)

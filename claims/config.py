@@ -29,8 +29,13 @@ class Config:
             instance / "claims.faiss"
         )
         # Fused-score thresholds, calibrated on the benchmark dev splits (docs/quality.md).
+        # `flask claims calibrate` replaces them with reviewers' data unless they are set here.
         self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.5)
         self.AUTOLINK_THRESHOLD = _float("CLAIMS_AUTOLINK_THRESHOLD", 0.85)
+        self.THRESHOLDS_FROM_ENV = any(
+            os.environ.get(name)
+            for name in ("CLAIMS_SUGGEST_THRESHOLD", "CLAIMS_AUTOLINK_THRESHOLD")
+        )
         # Share of the dense cosine in the fused match score (the rest is normalised BM25).
         self.DENSE_WEIGHT = _float("CLAIMS_DENSE_WEIGHT", DENSE_WEIGHT)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CLAIMS_MAX_UPLOAD_BYTES") or 2 * 1024 * 1024)

@@ -110,7 +110,12 @@ class ClaimIndex:
     def _embedded_claims(self, session: Session):
         """Yield (id, text, language, embedding) of claims embedded with this model."""
         query = (
-            select(Claim.id, Claim.text, Claim.language, Claim.embedding)
+            select(
+                Claim.id,
+                sa.func.coalesce(Claim.match_text, Claim.text),
+                Claim.language,
+                Claim.embedding,
+            )
             .where(Claim.embedding_model == self.model, Claim.status.not_in(HIDDEN_STATUSES))
             .order_by(Claim.id)
         )
@@ -164,7 +169,7 @@ class ClaimIndex:
             ids = [c.id for c in claims]
             self.dense.add(ids, np.vstack([vector_of(c) for c in claims]))
             for claim in claims:
-                self.lexical.add(claim.id, claim.text, claim.language)
+                self.lexical.add(claim.id, claim.match_text or claim.text, claim.language)
             self._bump_state(session)
             if save:
                 self.save()
@@ -191,6 +196,13 @@ class ClaimIndex:
             tmp = self.meta_path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(meta))
             os.replace(tmp, self.meta_path)
+
+    def score(self, vector: np.ndarray, text: str, language: str, claim_id: int) -> Match:
+        """Return the fused match score of a text against one indexed claim."""
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        dense = float(self.dense.reconstruct(claim_id) @ query) if self.dense else 0.0
+        lexical = self.lexical.scores(text, language).get(claim_id, 0.0)
+        return fuse({claim_id: dense}, {claim_id: lexical}, self.dense_weight)[0]
 
     def match(self, vector: np.ndarray, text: str, language: str, depth: int) -> list[Match]:
         """Return fused matches among the top `depth` dense and top `depth` lexical hits."""

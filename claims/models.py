@@ -54,6 +54,8 @@ class Claim(SQLModel, table=True):
     version: int = Field(default=1)
     embedding: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
     embedding_model: str | None = Field(default=None, max_length=300)
+    # Exactly what was embedded and indexed (cleaned words, maybe a headline); None = text.
+    match_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -158,3 +160,17 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(max_length=64, index=True)
     success: bool
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Calibration(SQLModel, table=True):
+    """Match thresholds recomputed from reviewers' decisions; the newest row is in force."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    suggest: float
+    auto_link: float
+    confirmed: int
+    rejected: int
+    # The precision/recall table the thresholds were read from, as JSON.
+    report: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    actor: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -14,6 +14,7 @@ from claims.extensions import fresh_index, services
 from claims.pipeline import clean_body
 from claims.schemas import ArticleIn, ClaimFilters, parse
 from claims.services.articles import IngestResult, ingest_article
+from claims.services.calibration import Thresholds, thresholds
 
 FILTER_KEYS = ("language", "source", "date_from", "date_to", "status", "min_score", "rating")
 MAX_PER_PAGE = 200
@@ -33,15 +34,22 @@ def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
 
 def _ingest_one(data: ArticleIn) -> IngestResult:
     """Import one article with the app's services and settings."""
+    limits = match_thresholds()
     return ingest_article(
         get_session(),
         services().embedder,
         fresh_index(),
         data,
         max_chars=current_app.config["MAX_BODY_CHARS"],
-        suggest_threshold=current_app.config["SUGGEST_THRESHOLD"],
+        suggest_threshold=limits.suggest,
+        autolink_threshold=limits.auto_link,
         actor=actor(),
     )
+
+
+def match_thresholds() -> Thresholds:
+    """Return the suggestion and auto-link thresholds in force."""
+    return thresholds(get_session(), current_app.config)
 
 
 def filters_from(args: Mapping[str, str]) -> ClaimFilters:

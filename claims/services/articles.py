@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from claims.cleaning import claim_matching_texts
 from claims.embedder import Embedder
 from claims.errors import NotFound
 from claims.index import ClaimIndex
@@ -17,6 +18,7 @@ from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
 from claims.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 from claims.schemas import ArticleIn
 from claims.services import audit
+from claims.services.calibration import NEVER
 from claims.services.links import link_near_duplicates
 
 
@@ -62,7 +64,8 @@ def _store(
     session: Session, data: ArticleIn, prepared: PreparedArticle, embedder: Embedder, actor: str
 ) -> tuple[Article, list[Claim]]:
     """Store the article, its claims and their vectors in one transaction."""
-    vectors = embedder.encode([draft.text for draft in prepared.claims])
+    match_texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
+    vectors = embedder.encode(match_texts)
     source = get_or_create_source(session, data.source, data.url, prepared.language)
     session.flush()
     article = Article(
@@ -76,7 +79,7 @@ def _store(
     )
     session.add(article)
     session.flush()
-    claims = new_claims(article, prepared.claims, vectors, embedder.name)
+    claims = new_claims(article, prepared.claims, vectors, embedder.name, match_texts)
     session.add_all(claims)
     after = {
         "title": article.title,
@@ -90,9 +93,13 @@ def _store(
 
 
 def new_claims(
-    article: Article, drafts: list[ClaimDraft], vectors: np.ndarray, model: str
+    article: Article,
+    drafts: list[ClaimDraft],
+    vectors: np.ndarray,
+    model: str,
+    match_texts: list[str],
 ) -> list[Claim]:
-    """Build (unsaved) claims of a flushed article from drafts and their vectors."""
+    """Build (unsaved) claims of a flushed article from drafts, the texts embedded, vectors."""
     return [
         Claim(
             article_id=article.id,
@@ -105,8 +112,9 @@ def new_claims(
             speaker=draft.speaker,
             embedding=vector.tobytes(),
             embedding_model=model,
+            match_text=match_text,
         )
-        for draft, vector in zip(drafts, vectors, strict=True)
+        for draft, vector, match_text in zip(drafts, vectors, match_texts, strict=True)
     ]
 
 
@@ -118,6 +126,7 @@ def ingest_article(
     *,
     max_chars: int,
     suggest_threshold: float,
+    autolink_threshold: float = NEVER,
     actor: str = "system",
 ) -> IngestResult:
     """Import one article idempotently, then index its claims and link near-duplicates.
@@ -138,7 +147,7 @@ def ingest_article(
         session.rollback()
         return _existing_result(session, find_existing(session, sha256, data.url))
     index.add(session, claims)
-    link_near_duplicates(session, index, claims, threshold=suggest_threshold)
+    link_near_duplicates(session, index, claims, suggest_threshold, autolink_threshold)
     return IngestResult(article, claims, created=True)
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.checkworthiness import score
+from claims.cleaning import matching_text
 from claims.embedder import Embedder
 from claims.errors import InvalidInput
 from claims.index import ClaimIndex, indexable
@@ -54,8 +55,16 @@ def _refresh(claim: Claim, text: str, embedder: Embedder) -> None:
     claim.text = text
     claim.checkworthiness = score(text, claim.language)
     claim.speaker = find_speaker(text, claim.language, claim.speaker)
-    claim.embedding = embedder.encode([text])[0].tobytes()
+    claim.match_text = matching_text(text)
+    claim.embedding = embedder.encode([claim.match_text])[0].tobytes()
     claim.embedding_model = embedder.name
+
+
+def _new_claim(article: Article, draft: ClaimDraft, embedder: Embedder) -> Claim:
+    """Build one (unsaved) claim from a reviewer's passage, embedded by its cleaned words."""
+    match_text = matching_text(draft.text)
+    vectors = embedder.encode([match_text])
+    return new_claims(article, [draft], vectors, embedder.name, [match_text])[0]
 
 
 def _rematch(session: Session, index: ClaimIndex, claims: list[Claim], threshold: float) -> None:
@@ -133,7 +142,7 @@ def add_claim(
         score(text, article.language),
         find_speaker(text, article.language),
     )
-    (claim,) = new_claims(article, [draft], embedder.encode([text]), embedder.name)
+    claim = _new_claim(article, draft, embedder)
     session.add(claim)
     session.flush()
     _audit(session, actor, "claim.add", claim, None)
@@ -189,7 +198,7 @@ def split_claim(
         score(text, article.language),
         find_speaker(text, article.language, claim.speaker),
     )
-    (other,) = new_claims(article, [draft], embedder.encode([text]), embedder.name)
+    other = _new_claim(article, draft, embedder)
     other.status = claim.status if claim.status != "published" else "unreviewed"
     session.add_all([claim, other])
     session.flush()

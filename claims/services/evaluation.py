@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from scipy.stats import spearmanr
 from sqlmodel import Session
 
+from claims.cleaning import matching_text
 from claims.embedder import Embedder
 from claims.errors import InvalidInput
 from claims.index import ClaimIndex
@@ -89,9 +91,10 @@ def _store_batch(
 ) -> list[Claim]:
     """Store one batch of documents and their vectors."""
     texts = [normalise(d.text) or d.doc_id for d in batch]
-    vectors = embedder.encode(texts)
+    match_texts = [matching_text(text, d.title) for d, text in zip(batch, texts, strict=True)]
+    vectors = embedder.encode(match_texts)
     claims = []
-    for doc, text, vector in zip(batch, texts, vectors, strict=True):
+    for doc, text, vector, match_text in zip(batch, texts, vectors, match_texts, strict=True):
         article = Article(
             source_id=source_id,
             title=doc.title or text[:200],
@@ -103,7 +106,7 @@ def _store_batch(
         session.flush()
         # The whole entry is one claim: fact-check headlines are often questions.
         draft = ClaimDraft(0, 0, len(text), text, checkworthiness=1.0, speaker=None)
-        claims += new_claims(article, [draft], vector.reshape(1, -1), embedder.name)
+        claims += new_claims(article, [draft], vector.reshape(1, -1), embedder.name, [match_text])
     session.add_all(claims)
     session.commit()
     return claims
@@ -118,12 +121,65 @@ def evaluate_retrieval(
     qrels: dict[str, set[str]],
     k: int = 5,
     progress: Callable[[int], None] = lambda n: None,
-) -> RetrievalScores:
-    """Search every query with the app's search and score the top k."""
+) -> tuple[RetrievalScores, list[tuple[float, bool]]]:
+    """Search every query with the app's search; score the top k and label each hit."""
     runs: dict[str, list[str]] = {}
+    scored: list[tuple[float, bool]] = []
     for query_id, text in queries:
         if query_id in qrels and text.strip():
             found = search_claims(session, embedder, index, text, k, ClaimFilters())
             runs[query_id] = [mapping[s.claim.id] for s in found]
+            scored += [(s.score, mapping[s.claim.id] in qrels[query_id]) for s in found]
         progress(1)
-    return score_runs(runs, qrels, k)
+    return score_runs(runs, qrels, k), scored
+
+
+def relevant_pairs(queries: list[tuple[str, str]], qrels: dict[str, set[str]]) -> int:
+    """Count the judged relevant pairs of the queries that were searched."""
+    return sum(
+        len(qrels[query_id]) for query_id, text in queries if query_id in qrels and text.strip()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityScores:
+    """How well the app's match score orders sentence pairs scored by people."""
+
+    spearman: float
+    pairs: int
+
+
+def read_similarity(path: Path) -> list[tuple[str, str, float]]:
+    """Read an STS file (`sentence1 sentence2 score`, header skipped)."""
+    pairs = []
+    for number, (left, right, value) in enumerate(read_tsv(path, 3), start=2):
+        try:
+            pairs.append((left, right, float(value)))
+        except ValueError:
+            raise InvalidInput(
+                f"{path}, line {number}: the score {value!r} is not a number."
+            ) from None
+    return pairs
+
+
+def evaluate_similarity(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    pairs: list[tuple[str, str, float]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> SimilarityScores:
+    """Store each second sentence as a claim, then score the first against it."""
+    documents = [Document(str(n), right, "") for n, (_, right, _) in enumerate(pairs)]
+    mapping = store_collection(session, embedder, index, documents, progress)
+    claim_of = {doc_id: claim_id for claim_id, doc_id in mapping.items()}
+    texts = [matching_text(left) for left, _, _ in pairs]
+    ours = []
+    for start in range(0, len(pairs), BATCH):
+        vectors = embedder.encode(texts[start : start + BATCH])
+        for offset, vector in enumerate(vectors):
+            n = start + offset
+            match = index.score(vector, texts[n], detect_language(texts[n]), claim_of[str(n)])
+            ours.append(match.score)
+    rho = spearmanr(ours, [gold for _, _, gold in pairs]).statistic
+    return SimilarityScores(round(float(rho), 4), len(pairs))

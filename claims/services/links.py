@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from claims.cleaning import matching_text
 from claims.embedder import Embedder
 from claims.errors import InvalidInput, NotFound
 from claims.index import HIDDEN_STATUSES, ClaimIndex, vector_of
@@ -16,6 +17,7 @@ from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
 from claims.mutation import Difference, differences
 from claims.schemas import ClaimFilters
 from claims.services import audit
+from claims.services.calibration import AUTO_ACTOR, NEVER
 from claims.text import detect_language
 
 LINK_STATES = ("suggested", "confirmed", "rejected")
@@ -107,26 +109,43 @@ def similar_to(
     session: Session, index: ClaimIndex, claim: Claim, k: int, depth: int = MATCH_DEPTH
 ) -> list[SimilarClaim]:
     """Return the k best matches for a stored claim among other articles' claims."""
-    matches = index.match(vector_of(claim), claim.text, claim.language, max(depth, k * 3))
+    text = claim.match_text or claim.text
+    matches = index.match(vector_of(claim), text, claim.language, max(depth, k * 3))
     found = [s for s in _hydrate(session, matches) if s.claim.article_id != claim.article_id]
     return compare_facts(claim.text, claim.language, found[:k])
 
 
 def link_near_duplicates(
-    session: Session, index: ClaimIndex, claims: list[Claim], threshold: float
+    session: Session,
+    index: ClaimIndex,
+    claims: list[Claim],
+    threshold: float,
+    autolink: float = NEVER,
 ) -> list[ClaimLink]:
-    """Store a suggested link from each new claim to every match at or above the threshold."""
+    """Link each new claim to every match at or above the threshold.
+
+    Links at or above `autolink` are confirmed at once, unless their figures, dates or names
+    differ: "same claim, different facts" always waits for a person.
+    """
     links: dict[tuple[int, int], ClaimLink] = {}
     for claim in claims:
         for other in similar_to(session, index, claim, LINKS_PER_CLAIM):
             pair = (min(claim.id, other.claim.id), max(claim.id, other.claim.id))
             if other.score >= threshold and pair not in links:
-                links[pair] = ClaimLink(claim_a_id=pair[0], claim_b_id=pair[1], score=other.score)
+                links[pair] = _new_link(pair, other, autolink)
     known = _existing_pairs(session, links)
     new_links = [link for pair, link in links.items() if pair not in known]
     session.add_all(new_links)
     session.commit()
     return new_links
+
+
+def _new_link(pair: tuple[int, int], match: SimilarClaim, autolink: float) -> ClaimLink:
+    """Build a link, confirmed by the system when the match is certain enough."""
+    link = ClaimLink(claim_a_id=pair[0], claim_b_id=pair[1], score=match.score)
+    if match.score >= autolink and not match.differences:
+        link.state, link.decided_by, link.decided_at = "confirmed", AUTO_ACTOR, utcnow()
+    return link
 
 
 def _existing_pairs(session: Session, links: dict[tuple[int, int], ClaimLink]) -> set:
@@ -171,10 +190,11 @@ def search_claims(
     if not text:
         raise InvalidInput("Type something to search for.")
     language = filters.language or detect_language(text)
-    vector = embedder.encode([text])[0]
+    query = matching_text(text)
+    vector = embedder.encode([query])[0]
     # Filters apply after matching, so look deeper when they are likely to discard hits.
     depth = max(MATCH_DEPTH, k * 5) * (10 if filters != ClaimFilters() else 1)
-    found = _hydrate(session, index.match(vector, text, language, depth), filters)[:k]
+    found = _hydrate(session, index.match(vector, query, language, depth), filters)[:k]
     return compare_facts(text, language, found)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from claims.auth import actor, require_role
 from claims.db import get_session
@@ -12,7 +12,7 @@ from claims.services.articles import delete_article
 from claims.services.corrections import add_claim, edit_wording, merge_claims, split_claim
 from claims.services.workflow import get_claim_row
 from claims.views.articles import article_page
-from claims.web import expected_version, int_arg
+from claims.web import expected_version, int_arg, match_thresholds
 
 bp = Blueprint("corrections", __name__)
 
@@ -22,7 +22,7 @@ def _tools() -> dict:
     return {
         "embedder": services().embedder,
         "index": fresh_index(),
-        "threshold": current_app.config["SUGGEST_THRESHOLD"],
+        "threshold": match_thresholds().suggest,
     }
 
 

@@ -1,0 +1,98 @@
+"""Per-query cost of the app's matching at 10^4 claims, against plain FAISS search.
+
+Builds the app's ClaimIndex (FAISS + BM25) over the first N claims of the CheckThat! 2022
+collection, then times, for each dev query: the reference (FAISS top-50 on the query vector),
+the app's full re-ranking (BM25 scan, pooling, fusion) and the whole search including the
+query's embedding. Prints medians, 95th percentiles and the ratios to the reference.
+
+    .venv/bin/python bench/search_latency.py [--claims 10000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from claims.cleaning import matching_text  # noqa: E402
+from claims.config import PACKAGED_MODEL  # noqa: E402
+from claims.embedder import Embedder  # noqa: E402
+from claims.index import ClaimIndex  # noqa: E402
+from claims.services.evaluation import read_tsv  # noqa: E402
+from claims.services.links import MATCH_DEPTH  # noqa: E402
+from claims.vectors import VectorIndex  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "bench" / "retrieval" / "ct2022-t2a"
+
+
+def timed(fn, repeat: int = 3) -> float:
+    """Return the best of `repeat` runs of fn, in milliseconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+def summary(samples: list[float]) -> str:
+    """Format the median and 95th percentile of a list of milliseconds."""
+    p95 = float(np.percentile(samples, 95))
+    return f"median {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms"
+
+
+def build_index(embedder: Embedder, texts: list[str], path: Path) -> ClaimIndex:
+    """Fill a ClaimIndex directly (no database): the timing is about search, not storage."""
+    vectors = embedder.encode(texts)
+    index = ClaimIndex(path, embedder.name)
+    index.dense = VectorIndex(vectors.shape[1])
+    index.dense.add(list(range(1, len(texts) + 1)), vectors)
+    for claim_id, text in enumerate(texts, start=1):
+        index.lexical.add(claim_id, text, "en")
+    return index
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: benchmark data not found at {DATA} (it lives in ../shared/bench)")
+        return 0
+    documents = list(read_tsv(DATA / "collection.tsv", 3))[: args.claims]
+    queries = [matching_text(t) for _, t in read_tsv(DATA / "dev.queries.tsv", 2)]
+    queries = queries[: args.queries]
+    embedder = Embedder(PACKAGED_MODEL)
+    print(f"embedding {len(documents)} claims…", flush=True)
+    texts = [matching_text(t, title) for _, t, title in documents]
+    index = build_index(embedder, texts, Path("unused.faiss"))
+    vectors = embedder.encode(queries)
+    reference, rerank, whole = [], [], []
+    for text, vector in zip(queries, vectors, strict=True):
+        query = vector.reshape(1, -1)
+        reference.append(timed(lambda q=query: index.dense.search(q, MATCH_DEPTH)))
+        rerank.append(timed(lambda v=vector, t=text: index.match(v, t, "en", MATCH_DEPTH)))
+        whole.append(
+            timed(lambda t=text: index.match(embedder.encode([t])[0], t, "en", MATCH_DEPTH))
+        )
+    ratio = statistics.median(rerank) / statistics.median(reference)
+    print(
+        f"claims {len(documents)}, queries {len(queries)}, candidates pooled per list {MATCH_DEPTH}"
+    )
+    print(f"reference: FAISS top-{MATCH_DEPTH}          {summary(reference)}")
+    print(f"app re-ranking (BM25 + fusion)  {summary(rerank)}   ×{ratio:.1f} the reference")
+    print(f"whole search incl. embedding    {summary(whole)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
