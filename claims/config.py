@@ -30,7 +30,7 @@ class Config:
         )
         # Fused-score thresholds, calibrated on the benchmark dev splits (docs/quality.md).
         # `flask claims calibrate` replaces them with reviewers' data unless they are set here.
-        self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.5)
+        self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.45)
         self.AUTOLINK_THRESHOLD = _float("CLAIMS_AUTOLINK_THRESHOLD", 0.85)
         self.THRESHOLDS_FROM_ENV = any(
             os.environ.get(name)

@@ -42,13 +42,24 @@ def test_recall_defaults_to_the_true_pairs_that_were_scored():
     assert point.recall == 0.5
 
 
-def test_the_suggestion_threshold_has_the_best_f1_and_auto_link_is_precise():
+def test_suggest_is_the_lowest_precise_threshold_and_auto_link_is_more_precise():
     scored = [(0.5 + i / 100, i >= 20) for i in range(40)] + [(0.95, True)] * 20
-    suggest, autolink = choose(pr_table(scored))
-    assert 0.65 <= suggest <= 0.7
-    assert autolink >= suggest
+    table = pr_table(scored)
+    suggest, autolink = choose(table)
+    by_threshold = {p.threshold: p for p in table}
+    assert by_threshold[suggest].precision >= 0.85
+    assert all(p.precision < 0.85 for p in table if p.threshold < suggest)
+    assert autolink > suggest
     above = [label for score, label in scored if score >= autolink]
     assert sum(above) / len(above) >= 0.95
+
+
+def test_without_a_precise_threshold_suggest_falls_back_to_the_best_f1():
+    scored = [(0.4, True), (0.4, False), (0.6, True), (0.6, False)] * 10 + [(0.3, False)] * 40
+    table = pr_table(scored)
+    suggest, autolink = choose(table)
+    assert suggest == max(table, key=lambda p: (p.f1, -p.threshold)).threshold == 0.325
+    assert autolink == NEVER
 
 
 def test_auto_link_stays_off_when_no_threshold_is_precise_enough():

@@ -1,8 +1,9 @@
 """Match thresholds: precision and recall at each threshold, and choosing the two in force.
 
-The suggestion threshold is the one with the best F1 (reviewers see most true duplicates
-without wading through noise); the auto-link threshold is the lowest one whose precision
-reaches AUTO_LINK_PRECISION, so links above it can be confirmed without a reviewer.
+The suggestion threshold is the lowest one whose precision reaches SUGGEST_PRECISION (reviewers
+see most true duplicates without wading through noise), or the best-F1 one when none does; the
+auto-link threshold is the lowest one whose precision reaches AUTO_LINK_PRECISION, so links
+above it can be confirmed without a reviewer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlmodel import Session, select
 from claims.errors import InvalidInput
 from claims.models import Calibration, ClaimLink
 
+SUGGEST_PRECISION = 0.85
 AUTO_LINK_PRECISION = 0.95
 # A threshold no fused score reaches: auto-linking is off until the data supports it.
 NEVER = 1.01
@@ -65,8 +67,11 @@ def pr_table(
 
 
 def choose(table: list[Point]) -> tuple[float, float]:
-    """Pick the suggestion (best F1) and auto-link (precise enough) thresholds."""
-    suggest = max(table, key=lambda p: (p.f1, -p.threshold)).threshold
+    """Pick the suggestion (precise enough, else best F1) and auto-link thresholds."""
+    useful = [p for p in table if p.pairs >= MIN_PAIRS_ABOVE and p.recall > 0]
+    precise = [p.threshold for p in useful if p.precision >= SUGGEST_PRECISION]
+    best_f1 = max(table, key=lambda p: (p.f1, -p.threshold)).threshold
+    suggest = min(precise) if precise else best_f1
     precise = [
         p.threshold
         for p in table
