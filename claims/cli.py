@@ -84,6 +84,7 @@ def _ingest(session: Session, index: ClaimIndex, data):
         max_chars=current_app.config["MAX_BODY_CHARS"],
         suggest_threshold=limits.suggest,
         autolink_threshold=limits.auto_link,
+        checkworthiness=services().checkworthiness,
         actor="cli",
     )
 
@@ -201,4 +202,5 @@ def init_app(app: Flask) -> None:
 
     group.add_command(cli_quality.eval_group)
     group.add_command(cli_quality.calibrate)
+    group.add_command(cli_quality.train_checkworthiness)
     app.cli.add_command(group)

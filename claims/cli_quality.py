@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
 from claims.cli import _session
+from claims.cwmodel import default_path, f1_report, read_labelled, train_file
 from claims.db import make_engine
 from claims.errors import InvalidInput
 from claims.extensions import services
@@ -28,6 +29,7 @@ from claims.services.evaluation import (
     read_similarity,
     read_tsv,
     relevant_pairs,
+    score_sentences,
     store_collection,
 )
 
@@ -140,3 +142,40 @@ def calibrate() -> None:
             raise click.ClickException(exc.message) from None
     _echo_table(table, f"From {row.confirmed} confirmed and {row.rejected} rejected links:")
     click.echo("The new thresholds are in force for the next imports.")
+
+
+@eval_group.command("checkworthiness")
+@click.option("--data", required=True, type=click.Path(exists=True, path_type=Path))
+def eval_checkworthiness(data: Path) -> None:
+    """Precision, recall and F1 of the Yes class, scoring each sentence as an import would."""
+    texts, labels = _read(read_labelled, data)
+    if not texts:
+        raise click.ClickException("The file holds no labelled sentence.")
+    embedder = services().embedder
+    with click.progressbar(length=len(texts), label="Scoring") as bar:
+        scores, threshold = score_sentences(embedder, services().checkworthiness, texts, bar.update)
+    report = f1_report(labels, [int(s >= threshold) for s in scores])
+    click.echo(f"sentences {len(texts)} (Yes {sum(labels)}), threshold {threshold:.2f}")
+    click.echo(f"precision {report['precision']:.4f}")
+    click.echo(f"recall {report['recall']:.4f}")
+    click.echo(f"F1 {report['f1']:.4f}")
+
+
+@click.command("train-checkworthiness")
+@click.option("--data", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=default_path(),
+    show_default="the weights shipped in the package",
+    help="Where to write the JSON weights.",
+)
+@with_appcontext
+def train_checkworthiness(data: Path, out: Path) -> None:
+    """Train the learned check-worthiness model on a labelled TSV (id, text, label)."""
+    try:
+        model = train_file(data, services().embedder)
+    except InvalidInput as exc:
+        raise click.ClickException(exc.message) from None
+    model.save(out)
+    click.echo(f"Trained on {model.trained_on}; wrote {out} ({out.stat().st_size:,} bytes).")

@@ -36,6 +36,8 @@ class Config:
             os.environ.get(name)
             for name in ("CLAIMS_SUGGEST_THRESHOLD", "CLAIMS_AUTOLINK_THRESHOLD")
         )
+        # Learned check-worthiness weights (JSON); empty means the ones shipped in the package.
+        self.CHECKWORTHINESS_MODEL = os.environ.get("CLAIMS_CHECKWORTHINESS_MODEL") or ""
         # Share of the dense cosine in the fused match score (the rest is normalised BM25).
         self.DENSE_WEIGHT = _float("CLAIMS_DENSE_WEIGHT", DENSE_WEIGHT)
         self.MAX_CONTENT_LENGTH = int(os.environ.get("CLAIMS_MAX_UPLOAD_BYTES") or 2 * 1024 * 1024)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 
+from claims.cwmodel import CheckworthinessModel
 from claims.db import get_session, make_engine
 from claims.embedder import Embedder
 from claims.index import ClaimIndex
@@ -19,6 +20,14 @@ class Services:
     engine: sa.Engine
     embedder: Embedder
     index: ClaimIndex
+    # None when the weights were trained on another embedding model: the heuristic alone.
+    checkworthiness: CheckworthinessModel | None = None
+
+
+def load_checkworthiness(path: str, embedder: Embedder) -> CheckworthinessModel | None:
+    """Load the learned check-worthiness weights if they fit this embedder."""
+    model = CheckworthinessModel.load(path or None)
+    return model if model.model_name == embedder.name else None
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +39,7 @@ def init_app(app: Flask) -> None:
         index=ClaimIndex(
             app.config["CLAIMS_INDEX_PATH"], embedder.name, app.config["DENSE_WEIGHT"]
         ),
+        checkworthiness=load_checkworthiness(app.config["CHECKWORTHINESS_MODEL"], embedder),
     )
 
 

@@ -43,6 +43,7 @@ def _ingest_one(data: ArticleIn) -> IngestResult:
         max_chars=current_app.config["MAX_BODY_CHARS"],
         suggest_threshold=limits.suggest,
         autolink_threshold=limits.auto_link,
+        checkworthiness=services().checkworthiness,
         actor=actor(),
     )
 

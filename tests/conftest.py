@@ -14,6 +14,7 @@ from claims import create_app
 from claims.config import PACKAGED_MODEL
 from claims.embedder import Embedder
 from claims.migrate import upgrade
+from claims.services.calibration import NEVER
 from claims.services.users import ROLES, create_user, find_user
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,8 @@ def make_app(tmp_path: Path, embedder: Embedder, **overrides):
         "DATABASE_URL": url,
         "CLAIMS_INDEX_PATH": str(tmp_path / "claims.faiss"),
         "CLAIMS_EMBEDDER": embedder,
+        # Auto-linking has its own tests; elsewhere every link waits for a reviewer.
+        "AUTOLINK_THRESHOLD": NEVER,
         **overrides,
     }
     app = create_app(config)

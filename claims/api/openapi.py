@@ -74,6 +74,7 @@ def _schemas() -> dict[str, Any]:
                 "start": INTEGER,
                 "end": INTEGER,
                 "checkworthiness": NUMBER,
+                "checkworthiness_reasons": {"type": "array", "items": STRING},
                 "speaker": NULLABLE_STRING,
                 "language": STRING,
             },

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from claims.extensions import services
 from claims.models import Article, Claim, Source, Verdict
 from claims.ratings import BY_KEY
-from claims.services.claims import ClaimContext
+from claims.services.claims import ClaimContext, checkworthiness_reasons
 from claims.services.links import SimilarClaim
 
 
@@ -35,6 +36,7 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "start": claim.start,
         "end": claim.end,
         "checkworthiness": claim.checkworthiness,
+        "checkworthiness_reasons": checkworthiness_reasons(claim, services().checkworthiness),
         "speaker": claim.speaker,
         "language": claim.language,
         "status": claim.status,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 import numpy as np
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from claims.cleaning import claim_matching_texts
+from claims.cwmodel import CheckworthinessModel, combine
 from claims.embedder import Embedder
 from claims.errors import NotFound
 from claims.index import ClaimIndex
@@ -60,12 +61,32 @@ def _existing_result(session: Session, article: Article) -> IngestResult:
     return IngestResult(article, article_claims(session, article.id), created=False)
 
 
+def learned_checkworthiness(
+    model: CheckworthinessModel | None, vectors: np.ndarray, drafts: list[ClaimDraft], language: str
+) -> list[ClaimDraft]:
+    """Rescore drafts with the learned model, blended with the heuristic outside English."""
+    if model is None or not drafts:
+        return drafts
+    texts = [draft.text for draft in drafts]
+    probabilities = model.predict_proba(vectors, texts, [language] * len(texts))
+    return [
+        replace(draft, checkworthiness=round(combine(p, draft.checkworthiness, language), 4))
+        for draft, p in zip(drafts, probabilities, strict=True)
+    ]
+
+
 def _store(
-    session: Session, data: ArticleIn, prepared: PreparedArticle, embedder: Embedder, actor: str
+    session: Session,
+    data: ArticleIn,
+    prepared: PreparedArticle,
+    embedder: Embedder,
+    checkworthiness: CheckworthinessModel | None,
+    actor: str,
 ) -> tuple[Article, list[Claim]]:
     """Store the article, its claims and their vectors in one transaction."""
     match_texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
     vectors = embedder.encode(match_texts)
+    drafts = learned_checkworthiness(checkworthiness, vectors, prepared.claims, prepared.language)
     source = get_or_create_source(session, data.source, data.url, prepared.language)
     session.flush()
     article = Article(
@@ -79,7 +100,7 @@ def _store(
     )
     session.add(article)
     session.flush()
-    claims = new_claims(article, prepared.claims, vectors, embedder.name, match_texts)
+    claims = new_claims(article, drafts, vectors, embedder.name, match_texts)
     session.add_all(claims)
     after = {
         "title": article.title,
@@ -127,6 +148,7 @@ def ingest_article(
     max_chars: int,
     suggest_threshold: float,
     autolink_threshold: float = NEVER,
+    checkworthiness: CheckworthinessModel | None = None,
     actor: str = "system",
 ) -> IngestResult:
     """Import one article idempotently, then index its claims and link near-duplicates.
@@ -141,7 +163,7 @@ def ingest_article(
         return _existing_result(session, existing)
     prepared = prepare_article(body, data.language)
     try:
-        article, claims = _store(session, data, prepared, embedder, actor)
+        article, claims = _store(session, data, prepared, embedder, checkworthiness, actor)
     except IntegrityError:
         # Another writer stored the same article first: theirs is the one.
         session.rollback()

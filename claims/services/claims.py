@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from claims.checkworthiness import explain
+from claims.cwmodel import CheckworthinessModel
 from claims.errors import NotFound
+from claims.index import vector_of
 from claims.models import Article, Claim, Source, Verdict
 from claims.schemas import ClaimFilters
 from claims.services.links import apply_filters, current_verdicts
@@ -63,3 +66,15 @@ def source_names(session: Session) -> list[str]:
 def language_codes(session: Session) -> list[str]:
     """Return the languages claims are in, for filter menus."""
     return list(session.exec(select(Claim.language).distinct().order_by(Claim.language)))
+
+
+def checkworthiness_reasons(claim: Claim, model: CheckworthinessModel | None) -> list[str]:
+    """Say why a claim scored as it did: the learned model's view, then the signals that fired."""
+    reasons = explain(claim.text, claim.language)
+    if model is None or not claim.embedding or claim.embedding_model != model.model_name:
+        return reasons
+    vector = vector_of(claim).reshape(1, -1)
+    probability = float(model.predict_proba(vector, [claim.text], [claim.language])[0])
+    if probability >= model.threshold:
+        reasons.insert(0, f"worded like claims fact-checkers chose to check ({probability:.2f})")
+    return reasons

@@ -10,7 +10,9 @@ from pathlib import Path
 from scipy.stats import spearmanr
 from sqlmodel import Session
 
+from claims.checkworthiness import score
 from claims.cleaning import matching_text
+from claims.cwmodel import CheckworthinessModel
 from claims.embedder import Embedder
 from claims.errors import InvalidInput
 from claims.index import ClaimIndex
@@ -18,11 +20,13 @@ from claims.metrics import RetrievalScores, score_runs
 from claims.models import Article, Claim, Source
 from claims.pipeline import ClaimDraft, body_hash
 from claims.schemas import ClaimFilters
-from claims.services.articles import new_claims
+from claims.services.articles import learned_checkworthiness, new_claims
 from claims.services.links import search_claims
 from claims.text import detect_language, normalise
 
 BATCH = 256
+# Without learned weights, a claim is check-worthy past the heuristic's logistic midpoint.
+HEURISTIC_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +187,23 @@ def evaluate_similarity(
             ours.append(match.score)
     rho = spearmanr(ours, [gold for _, _, gold in pairs]).statistic
     return SimilarityScores(round(float(rho), 4), len(pairs))
+
+
+def score_sentences(
+    embedder: Embedder,
+    model: CheckworthinessModel | None,
+    texts: list[str],
+    progress: Callable[[int], None] = lambda n: None,
+) -> tuple[list[float], float]:
+    """Score sentences as imports do; return the scores and the threshold for a Yes."""
+    scores: list[float] = []
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start : start + BATCH]
+        vectors = embedder.encode([matching_text(text) for text in batch])
+        for text, vector in zip(batch, vectors, strict=True):
+            language = detect_language(text)
+            draft = ClaimDraft(0, 0, len(text), text, score(text, language), None)
+            (rescored,) = learned_checkworthiness(model, vector.reshape(1, -1), [draft], language)
+            scores.append(rescored.checkworthiness)
+        progress(len(batch))
+    return scores, model.threshold if model is not None else HEURISTIC_THRESHOLD

@@ -5,15 +5,20 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from claims.auth import actor, require_role
-from claims.checkworthiness import explain
 from claims.db import get_session
 from claims.errors import ClaimsError
-from claims.extensions import fresh_index
+from claims.extensions import fresh_index, services
 from claims.highlight import segments
 from claims.ratings import SCALE
 from claims.schemas import VerdictIn, parse
 from claims.services.audit import claim_trail
-from claims.services.claims import get_claim, language_codes, review_queue, source_names
+from claims.services.claims import (
+    checkworthiness_reasons,
+    get_claim,
+    language_codes,
+    review_queue,
+    source_names,
+)
 from claims.services.links import decide_link, links_of
 from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
 from claims.services.versions import Conflict
@@ -64,7 +69,7 @@ def _claim_page(claim_id: int, error: str | None = None, form: dict | None = Non
     return render_template(
         "claims/show.html",
         ctx=context,
-        reasons=explain(context.claim.text, context.claim.language),
+        reasons=checkworthiness_reasons(context.claim, services().checkworthiness),
         segments=segments(context.article.body, [context.claim]),
         links=links_of(db, claim_id),
         history=verdict_history(db, claim_id),
