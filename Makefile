@@ -50,5 +50,9 @@ format: install-dev
 test: lint
 	$(BIN)/pytest
 
+# Speed benchmarks, reported as ratios to a reference timed in the same run (needs ../shared/bench).
+bench: install
+	$(BIN)/python bench/search_latency.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -146,14 +146,15 @@ def calibrate() -> None:
 
 @eval_group.command("checkworthiness")
 @click.option("--data", required=True, type=click.Path(exists=True, path_type=Path))
-def eval_checkworthiness(data: Path) -> None:
+@click.option("--heuristic-only", is_flag=True, help="Leave out the learned model (ablation).")
+def eval_checkworthiness(data: Path, heuristic_only: bool) -> None:
     """Precision, recall and F1 of the Yes class, scoring each sentence as an import would."""
     texts, labels = _read(read_labelled, data)
     if not texts:
         raise click.ClickException("The file holds no labelled sentence.")
-    embedder = services().embedder
+    model = None if heuristic_only else services().checkworthiness
     with click.progressbar(length=len(texts), label="Scoring") as bar:
-        scores, threshold = score_sentences(embedder, services().checkworthiness, texts, bar.update)
+        scores, threshold = score_sentences(services().embedder, model, texts, bar.update)
     report = f1_report(labels, [int(s >= threshold) for s in scores])
     click.echo(f"sentences {len(texts)} (Yes {sum(labels)}), threshold {threshold:.2f}")
     click.echo(f"precision {report['precision']:.4f}")

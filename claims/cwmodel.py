@@ -5,16 +5,14 @@ weights from labelled debate sentences (CheckThat! 2024 task 1, English). It sta
 inference is one dot product and the shipped weights are a small JSON file.
 
 Retrain the shipped weights with:
-    python -m claims.cwmodel TRAIN.tsv claims/data/checkworthiness.json --eval DEV.tsv DEVTEST.tsv
+    flask --app app claims train-checkworthiness --data TRAIN.tsv DEVTEST.tsv
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -333,34 +331,3 @@ def train_file(
     model.settings["quote_augmented"] = True
     model.settings["threshold_choice"] = THRESHOLD_CHOICE
     return model
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Train the model from a TSV, save it and print F1 on any evaluation files."""
-    parser = argparse.ArgumentParser(description="Train the check-worthiness model.")
-    parser.add_argument("train", help="labelled TSV with id, text, label columns")
-    parser.add_argument("output", help="where to write the JSON weights")
-    parser.add_argument("--eval", nargs="*", default=[], help="labelled TSVs to report F1 on")
-    parser.add_argument("--C", type=float, default=DEFAULT_C)
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    args = parser.parse_args(argv)
-
-    from claims.embedder import Embedder
-
-    embedder = Embedder(PACKAGED_MODEL)
-    model = train_file(args.train, embedder, C=args.C, threshold=args.threshold)
-    measured: dict[str, dict[str, float]] = {}
-    for path in args.eval:
-        texts, labels = read_labelled(path)
-        predictions = model.predict(embedder.encode(texts), texts, ["en"] * len(texts))
-        report = f1_report(labels, predictions)
-        measured[Path(path).stem] = {k: round(v, 4) for k, v in report.items()}
-    if measured:
-        model.settings["measured"] = measured
-    model.save(args.output)
-    print(json.dumps({"settings": model.settings}, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
