@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from claims.index import EXACT_LIMIT, NPROBE
 from claims.matching import DENSE_WEIGHT
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -36,6 +37,9 @@ class Config:
             os.environ.get(name)
             for name in ("CLAIMS_SUGGEST_THRESHOLD", "CLAIMS_AUTOLINK_THRESHOLD")
         )
+        # Exact vector search up to this many claims, then IVF visiting IVF_NPROBE lists.
+        self.EXACT_LIMIT = int(os.environ.get("CLAIMS_EXACT_LIMIT") or EXACT_LIMIT)
+        self.IVF_NPROBE = int(os.environ.get("CLAIMS_IVF_NPROBE") or NPROBE)
         # Learned check-worthiness weights (JSON); empty means the ones shipped in the package.
         self.CHECKWORTHINESS_MODEL = os.environ.get("CLAIMS_CHECKWORTHINESS_MODEL") or ""
         # Share of the dense cosine in the fused match score (the rest is normalised BM25).

@@ -37,7 +37,11 @@ def init_app(app: Flask) -> None:
         engine=make_engine(app.config["DATABASE_URL"]),
         embedder=embedder,
         index=ClaimIndex(
-            app.config["CLAIMS_INDEX_PATH"], embedder.name, app.config["DENSE_WEIGHT"]
+            app.config["CLAIMS_INDEX_PATH"],
+            embedder.name,
+            app.config["DENSE_WEIGHT"],
+            exact_limit=app.config["EXACT_LIMIT"],
+            nprobe=app.config["IVF_NPROBE"],
         ),
         checkworthiness=load_checkworthiness(app.config["CHECKWORTHINESS_MODEL"], embedder),
     )

@@ -1,0 +1,117 @@
+"""Exact search up to a size, IVF beyond it: ids, removal, reconstruction, persistence,
+recall measured against exact search, and the switch as a collection grows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlmodel import Session, select
+
+from claims.index import ClaimIndex
+from claims.models import Claim
+from claims.schemas import ArticleIn
+from claims.services.articles import ingest_article
+from claims.vectors import VectorIndex, ivf_lists, recall_at_k
+
+
+def clustered(n: int, dimension: int = 32, clusters: int = 20, seed: int = 0) -> np.ndarray:
+    """Unit vectors around a few centres, shaped like real embeddings (not uniform noise)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, dimension))
+    points = centres[rng.integers(0, clusters, n)] + 0.4 * rng.normal(size=(n, dimension))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture
+def ivf():
+    """An IVF index over 3,000 clustered vectors with ids 1..3000."""
+    vectors = clustered(3000)
+    index = VectorIndex.ivf(vectors, ivf_lists(3000), nprobe=8)
+    index.add(list(range(1, 3001)), vectors)
+    return index, vectors
+
+
+def test_ivf_finds_vectors_under_their_ids_and_reconstructs_them(ivf):
+    index, vectors = ivf
+    assert not index.exact and index.kind.startswith("IVF") and "nprobe 8" in index.kind
+    hits = index.search(vectors[[0, 41]], 1)
+    assert [row[0][0] for row in hits] == [1, 42]
+    assert np.allclose(index.reconstruct(42), vectors[41])
+    assert sorted(index.ids()) == list(range(1, 3001))
+
+
+def test_ivf_removes_and_replaces_ids(ivf):
+    index, vectors = ivf
+    assert index.remove([1, 2, 99999]) == 2
+    assert 1 not in index.ids() and len(index) == 2998
+    assert all(hit[0] != 1 for hit in index.search(vectors[:1], 10)[0])
+    index.add([3], vectors[:1])
+    assert len(index) == 2998 and np.allclose(index.reconstruct(3), vectors[0])
+
+
+def test_ivf_survives_save_and_load(ivf, tmp_path):
+    index, vectors = ivf
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    assert loaded.kind == index.kind and len(loaded) == 3000
+    assert loaded.search(vectors[:5], 3) == index.search(vectors[:5], 3)
+    loaded.remove([5])
+    assert 5 not in loaded.ids()
+
+
+def test_recall_is_measured_against_exact_search(ivf):
+    index, vectors = ivf
+    ids = list(range(1, 3001))
+    exact = VectorIndex(vectors.shape[1])
+    exact.add(ids, vectors)
+    assert recall_at_k(exact, ids, vectors) == 1.0
+    index.set_nprobe(index._index.nlist)  # visiting every list is exhaustive
+    assert recall_at_k(index, ids, vectors) == 1.0
+    index.set_nprobe(1)
+    assert recall_at_k(index, ids, vectors) < 1.0
+
+
+def test_ivf_lists_grow_with_the_square_root_and_stay_trainable():
+    assert ivf_lists(1_000_000) == 4000
+    assert ivf_lists(3000) == 76
+    assert ivf_lists(10) == 1
+
+
+SENTENCES = [
+    f"Officials said {n} new buses will serve the northern district by {2025 + n % 3}."
+    for n in range(60)
+]
+
+
+def _import(session, embedder, index, start: int, stop: int) -> None:
+    """Import one article per sentence in range."""
+    for n in range(start, stop):
+        data = ArticleIn(title=f"T{n}", source=f"Outlet {n}", body=SENTENCES[n])
+        ingest_article(session, embedder, index, data, max_chars=10_000, suggest_threshold=0.99)
+
+
+def test_the_index_turns_ivf_past_the_limit_and_says_so(app, runner):
+    engine, embedder = app.extensions["claims"].engine, app.extensions["claims"].embedder
+    with Session(engine, expire_on_commit=False) as session:
+        index = ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name, exact_limit=40, nprobe=4)
+        index.ensure_fresh(session)
+        _import(session, embedder, index, 0, 40)
+        assert index.dense.exact
+        _import(session, embedder, index, 40, 60)
+        assert not index.dense.exact and index.dense.kind.endswith("nprobe 4")
+        assert sorted(index.dense.ids()) == sorted(session.exec(select(Claim.id)))
+        assert 0 < index.recall <= 1.0
+        reopened = ClaimIndex(index.path, embedder.name, exact_limit=40, nprobe=2)
+        reopened.ensure_fresh(session)
+        assert reopened.dense.kind.endswith("nprobe 2") and reopened.recall == index.recall
+        rebuilt = ClaimIndex(index.path.with_name("r.faiss"), embedder.name, exact_limit=1000)
+        rebuilt.rebuild(session)
+        assert rebuilt.dense.exact and rebuilt.recall == 1.0
+
+
+def test_index_status_reports_kind_size_and_recall(client, runner):
+    client.post("/api/articles", json={"title": "T", "source": "S", "body": SENTENCES[0]})
+    result = runner.invoke(args=["claims", "index-status"])
+    assert result.exit_code == 0, result.output
+    assert "claims 1 " in result.output and "search exact" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("recall@10 1.0000")
