@@ -9,10 +9,18 @@ from flask import Flask, current_app, g
 from sqlmodel import Session, create_engine
 
 
+def engine_url(url: str) -> str:
+    """Route plain postgresql:// URLs to psycopg 3, the driver this project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str) -> sa.Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(engine_url(url), pool_pre_ping=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

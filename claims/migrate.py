@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 
 from claims import ROOT
+from claims.db import engine_url
 
 
 def alembic_config(database_url: str) -> Config:
@@ -13,7 +14,7 @@ def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
     # ConfigParser treats % specially; URLs with escaped passwords contain it.
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", engine_url(database_url).replace("%", "%%"))
     return config
 
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from claims import create_app
 from claims.config import PACKAGED_MODEL
+from claims.db import engine_url
 from claims.embedder import Embedder
 from claims.migrate import upgrade
 from claims.services.calibration import NEVER
@@ -91,6 +97,42 @@ def login(client, username: str = "admin"):
 def app(tmp_path):
     """An app with the fast hashing embedder."""
     return make_app(tmp_path, HashingEmbedder())
+
+
+# A server where tests may create and drop databases, e.g. postgresql://postgres@127.0.0.1/postgres
+POSTGRES = os.environ.get("CLAIMS_TEST_POSTGRES", "")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create a throwaway PostgreSQL database, yield its URL, then drop it."""
+    name = f"claims_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(engine_url(POSTGRES), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(engine_url(POSTGRES)).set(database=name).render_as_string(False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(request, tmp_path):
+    """The fast app on SQLite, then on PostgreSQL (skipped when no server is configured)."""
+    if request.param == "sqlite":
+        yield make_app(tmp_path, HashingEmbedder())
+        return
+    if not POSTGRES:
+        if os.environ.get("CLAIMS_REQUIRE_POSTGRES") == "1":
+            pytest.fail("CLAIMS_TEST_POSTGRES is not set, and CI requires PostgreSQL.")
+        pytest.skip("PostgreSQL not configured: set CLAIMS_TEST_POSTGRES to a server URL")
+    with postgres_database() as url:
+        upgrade(url)
+        app = make_app(tmp_path, HashingEmbedder(), DATABASE_URL=url)
+        yield app
+        app.extensions["claims"].engine.dispose()
 
 
 @pytest.fixture

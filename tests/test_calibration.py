@@ -21,6 +21,13 @@ from claims.services.calibration import (
 from tests.conftest import make_app
 from tests.helpers import claim_of, db, import_article
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 SENTENCES = [
     f"The council approved plan number {n} for the northern district in 2024." for n in range(12)
 ]

@@ -9,6 +9,13 @@ import pytest
 
 from tests.helpers import claim_of, import_article, text_of
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 FRENCH = {
     "original": "Tokyo a évoqué le lancement de trois missiles balistiques vers la mer du Japon.",
     "mutated": "Tokyo a évoqué le lancement de deux missiles balistiques vers la mer du Japon.",

@@ -14,6 +14,14 @@ BODY_A = (
     "Selon le ministre, 12 000 postes seront créés en 2024. "
     "Cette décision a été saluée par les syndicats."
 )
+
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 BODY_B = "The council approved a $1.8 billion transit plan on Monday. It adds 14 tram stops."
 
 

@@ -19,6 +19,13 @@ from claims.services.versions import Conflict
 from tests.conftest import login
 from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 HOUSING = "The mayor said 300 new homes were built in the city during 2023."
 EXPORTS = "Finance minister Jane Doe claimed that exports rose by 12 percent last year."
