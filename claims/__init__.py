@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = security.instance_secret(app.instance_path)
     db.init_app(app)
     extensions.init_app(app)
+    # First of all hooks: every other one may query tables an old schema lacks.
+    app.before_request(errors_web.require_current_schema)
     register_blueprints(app)
     app.register_blueprint(api_bp)
     security.init_app(app, api_bp)

@@ -16,7 +16,7 @@ from claims.errors import ClaimsError, InvalidInput
 from claims.extensions import services
 from claims.importing import iter_paths, parse_file
 from claims.index import ClaimIndex
-from claims.migrate import upgrade
+from claims.migrate import OUTDATED, schema_is_current, upgrade
 from claims.models import Claim
 from claims.schemas import ClaimFilters, parse
 from claims.services.articles import ingest_article
@@ -28,7 +28,9 @@ group = AppGroup("claims", help="Claim tracker commands.")
 
 
 def _session() -> Session:
-    """Open a session on the app's database."""
+    """Open a session on the app's database, refusing one whose schema is out of date."""
+    if not schema_is_current(services().engine):
+        raise click.ClickException(OUTDATED)
     return Session(services().engine, expire_on_commit=False)
 
 

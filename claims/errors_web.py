@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app, jsonify, make_response, render_t
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from claims.errors import ClaimsError
+from claims.migrate import OUTDATED, schema_is_current
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -26,6 +27,16 @@ def error_response(message: str, status: int) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=message), status
     return render_template("error.html", message=message, status=status), status
+
+
+def require_current_schema() -> tuple[Response | str, int] | None:
+    """Answer 503 with the fix while the database awaits `claims init-db`."""
+    services = current_app.extensions["claims"]
+    if not current_app.extensions.get("claims_schema_ok"):
+        if not schema_is_current(services.engine):
+            return error_response(OUTDATED, 503)
+        current_app.extensions["claims_schema_ok"] = True
+    return None
 
 
 def handle_claims_error(exc: ClaimsError) -> tuple[Response | str, int]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from claims import ROOT
 from claims.db import engine_url
@@ -26,3 +29,16 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def revision(database_url: str, message: str) -> None:
     """Autogenerate a new revision from the models (for developers)."""
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+OUTDATED = (
+    "The database schema is older than this version of the app; "
+    "run `flask --app app claims init-db` to upgrade it."
+)
+
+
+def schema_is_current(engine: sa.Engine) -> bool:
+    """Tell whether the database is at the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head
