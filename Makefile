@@ -50,9 +50,11 @@ format: install-dev
 test: lint
 	$(BIN)/pytest
 
-# Speed benchmarks, reported as ratios to a reference timed in the same run (needs ../shared/bench).
+# Speed benchmarks: ratios to a reference timed in the same run, or latency distributions.
+# bench/run.py writes bench/results.md and prints the one-line summary last.
 bench: install
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
