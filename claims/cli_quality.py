@@ -174,9 +174,13 @@ def eval_checkworthiness(data: Path, heuristic_only: bool) -> None:
 @with_appcontext
 def train_checkworthiness(data: Path, out: Path) -> None:
     """Train the learned check-worthiness model on a labelled TSV (id, text, label)."""
+    if not out.parent.is_dir():
+        raise click.ClickException(f"The folder {out.parent} does not exist.")
     try:
         model = train_file(data, services().embedder)
+        model.save(out)
     except InvalidInput as exc:
         raise click.ClickException(exc.message) from None
-    model.save(out)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {out}: {exc.strerror}.") from None
     click.echo(f"Trained on {model.trained_on}; wrote {out} ({out.stat().st_size:,} bytes).")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -157,7 +158,11 @@ class CheckworthinessModel:
     def save(self, path: str | Path) -> None:
         """Write the model as compact JSON."""
         text = json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
-        Path(path).write_text(text + "\n", encoding="utf-8")
+        target = Path(path)
+        # Written beside the target, then renamed: a failed write never leaves half a model.
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, target)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CheckworthinessModel:

@@ -106,3 +106,23 @@ def test_eval_with_the_shipped_model_on_ct2024_dev(model_app, shared_bench):
     )
     assert result.exit_code == 0, result.output
     assert float(result.output.strip().splitlines()[-1].split()[1]) >= 0.82
+
+
+def test_train_refuses_a_missing_output_folder_before_any_work(runner, tmp_path):
+    data = _labelled(tmp_path / "train.tsv", ROWS)
+    out = tmp_path / "missing" / "weights.json"
+    result = runner.invoke(
+        args=["claims", "train-checkworthiness", "--data", str(data), "--out", str(out)]
+    )
+    assert result.exit_code != 0 and "does not exist" in result.output
+    assert "Traceback" not in result.output and not out.parent.exists()
+
+
+def test_train_refuses_a_file_with_one_class(runner, tmp_path):
+    data = _labelled(tmp_path / "train.tsv", [(FIGURE, "Yes")] * 3)
+    out = tmp_path / "weights.json"
+    result = runner.invoke(
+        args=["claims", "train-checkworthiness", "--data", str(data), "--out", str(out)]
+    )
+    assert result.exit_code != 0 and "both classes" in result.output
+    assert not out.exists()
