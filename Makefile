@@ -36,7 +36,10 @@ seed: install
 	$(FLASK) claims users ensure-admin
 	$(FLASK) claims import seeds
 
+# The web app and one background worker (batch imports); Ctrl-C stops both.
 run: seed
+	@$(FLASK) claims worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install-dev

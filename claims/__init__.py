@@ -23,12 +23,13 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `config` overrides settings read from the environment (used by tests)."""
-    from claims import auth, cli, db, errors_web, extensions, security
+    from claims import auth, cli, db, errors_web, extensions, queue, security
     from claims.api import bp as api_bp
     from claims.config import Config
     from claims.mutation import describe
     from claims.ratings import rating_label
     from claims.views import register_blueprints
+    from claims.web import duration
 
     app = Flask(
         __name__,
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = security.instance_secret(app.instance_path)
     db.init_app(app)
     extensions.init_app(app)
+    queue.init_app(app)
     # First of all hooks: every other one may query tables an old schema lacks.
     app.before_request(errors_web.require_current_schema)
     register_blueprints(app)
@@ -51,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app, api_bp)
     auth.init_app(app)
     app.add_template_filter(rating_label)
+    app.add_template_filter(duration)
     app.add_template_filter(describe, name="describe_differences")
     errors_web.init_app(app)
     cli.init_app(app)

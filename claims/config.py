@@ -17,6 +17,13 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def default_queue(database_url: str, instance: Path) -> str:
+    """Return the queue that goes with a database: the same PostgreSQL, else a SQLite file."""
+    if database_url.startswith(("postgresql:", "postgres:")):
+        return database_url
+    return f"sqlite:///{instance / 'queue.db'}"
+
+
 class Config:
     """Settings read from the environment, with embedded defaults."""
 
@@ -40,6 +47,13 @@ class Config:
         # Exact vector search up to this many claims, then IVF visiting IVF_NPROBE lists.
         self.EXACT_LIMIT = int(os.environ.get("CLAIMS_EXACT_LIMIT") or EXACT_LIMIT)
         self.IVF_NPROBE = int(os.environ.get("CLAIMS_IVF_NPROBE") or NPROBE)
+        # Memory-map the saved index (copied privately only by the process that changes it).
+        self.INDEX_MMAP = os.environ.get("CLAIMS_INDEX_MMAP", "1") != "0"
+        # The background-job queue: SQLite beside the database by default; postgresql:// or
+        # redis:// take over by configuration. With a PostgreSQL database it is that database.
+        self.QUEUE_URL = os.environ.get("CLAIMS_QUEUE_URL") or default_queue(
+            self.DATABASE_URL, instance
+        )
         # Learned check-worthiness weights (JSON); empty means the ones shipped in the package.
         self.CHECKWORTHINESS_MODEL = os.environ.get("CLAIMS_CHECKWORTHINESS_MODEL") or ""
         # Share of the dense cosine in the fused match score (the rest is normalised BM25).

@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
             app.config["DENSE_WEIGHT"],
             exact_limit=app.config["EXACT_LIMIT"],
             nprobe=app.config["IVF_NPROBE"],
+            mmap=app.config["INDEX_MMAP"],
         ),
         checkworthiness=load_checkworthiness(app.config["CHECKWORTHINESS_MODEL"], embedder),
     )

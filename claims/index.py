@@ -50,12 +50,15 @@ class ClaimIndex:
         dense_weight: float = DENSE_WEIGHT,
         exact_limit: int = EXACT_LIMIT,
         nprobe: int = NPROBE,
+        mmap: bool = True,
     ) -> None:
         self.path = Path(path)
         self.model = model
         self.dense_weight = dense_weight
         self.exact_limit = exact_limit
         self.nprobe = nprobe
+        # Map the saved vectors instead of reading them: worker processes share one copy.
+        self.mmap = mmap
         # Recall@10 of the dense index against exact search, measured when it was built.
         self.recall = 1.0
         self.dense: VectorIndex | None = None
@@ -111,7 +114,7 @@ class ClaimIndex:
             return False
         try:
             meta = json.loads(self.meta_path.read_text())
-            dense = VectorIndex.load(self.path)
+            dense = VectorIndex.load(self.path, mmap=self.mmap)
         except (OSError, ValueError, RuntimeError):
             return False
         expected = {"model": state.model, "version": state.version, "count": state.count}

@@ -174,3 +174,24 @@ class Calibration(SQLModel, table=True):
     report: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     actor: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    """A batch import run by a worker or the CLI: its progress and what went wrong."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # queued, running, done, or failed (the batch itself stopped; skipped articles do not).
+    status: str = Field(default="queued", max_length=20, index=True)
+    label: str = Field(max_length=300)
+    total: int = 0
+    done: int = 0
+    created: int = 0
+    known: int = 0
+    failed: int = 0
+    # The articles that were skipped and why, as a JSON list of {"title", "message"}.
+    errors: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False))
+    message: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    actor: str = Field(max_length=80)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None

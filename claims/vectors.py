@@ -24,6 +24,8 @@ class VectorIndex:
         # Keep the inner index referenced: FAISS does not, and it would be garbage-collected.
         self._inner = faiss.IndexFlatIP(dimension)
         self._index = faiss.IndexIDMap2(self._inner)
+        # True while the vectors are memory-mapped from the saved file: shared, read-only.
+        self.mapped = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -74,12 +76,14 @@ class VectorIndex:
             raise ValueError("ids and vectors differ in length")
         id_array = np.asarray(ids, dtype=np.int64)
         with self._lock:
+            self._own()
             self._index.remove_ids(id_array)
             self._index.add_with_ids(matrix, id_array)
 
     def remove(self, ids: list[int]) -> int:
         """Remove the given ids and return how many were present."""
         with self._lock:
+            self._own()
             return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
@@ -122,18 +126,62 @@ class VectorIndex:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".tmp")
         with self._lock:
+            self._own()
             faiss.write_index(self._index, str(tmp))
         os.replace(tmp, target)
 
     @classmethod
-    def load(cls, path: str | Path) -> VectorIndex:
-        """Read an index written by save()."""
-        loaded = faiss.read_index(str(path))
+    def load(cls, path: str | Path, mmap: bool = False) -> VectorIndex:
+        """Read an index written by save(), memory-mapping its vectors if asked."""
+        flags = _mmap_flags(Path(path)) if mmap else 0
+        loaded = faiss.read_index(str(path), flags)
         index = cls(loaded.d)
         index._index = loaded
         # read_index owns the sub-indexes it creates; an IDMap2's flat index is reachable as is.
         index._inner = faiss.downcast_index(loaded.index) if index.exact else None
+        index.mapped = bool(flags)
         return index
+
+    def _own(self) -> None:
+        """Swap mapped vectors for a private copy before a change (FAISS aborts otherwise)."""
+        if not self.mapped:
+            return
+        if self.exact:
+            ids = faiss.vector_to_array(self._index.id_map)
+            inner = faiss.IndexFlatIP(self.dimension)
+            private = faiss.IndexIDMap2(inner)
+            if len(ids):
+                private.add_with_ids(self._inner.reconstruct_n(0, len(ids)), ids)
+        else:
+            inner, private = self._private_ivf()
+        self._inner, self._index, self.mapped = inner, private, False
+
+    def _private_ivf(self) -> tuple[faiss.Index, faiss.IndexIVFFlat]:
+        """Copy a mapped IVF index's lists into memory; the trained quantizer is reused."""
+        mapped = self._index
+        quantizer = faiss.clone_index(mapped.quantizer)
+        private = faiss.IndexIVFFlat(
+            quantizer, self.dimension, mapped.nlist, faiss.METRIC_INNER_PRODUCT
+        )
+        lists = mapped.invlists
+        for number in range(mapped.nlist):
+            size = lists.list_size(number)
+            if size:
+                private.invlists.add_entries(
+                    number, size, lists.get_ids(number), lists.get_codes(number)
+                )
+        private.ntotal = mapped.ntotal
+        private.set_direct_map_type(faiss.DirectMap.Hashtable)
+        private.nprobe = mapped.nprobe
+        return quantizer, private
+
+
+def _mmap_flags(path: Path) -> int:
+    """Return the read flag that maps this file's vectors: IVF lists or flat codes."""
+    with path.open("rb") as handle:
+        fourcc = handle.read(4)
+    # IVF files start "IwFl"; an IDMap2 over a flat index starts "IxM2".
+    return faiss.IO_FLAG_MMAP if fourcc.startswith(b"Iw") else faiss.IO_FLAG_MMAP_IFC
 
 
 def ivf_lists(count: int) -> int:

@@ -13,7 +13,7 @@ from claims.errors import InvalidInput
 from claims.extensions import fresh_index, services
 from claims.pipeline import clean_body
 from claims.schemas import ArticleIn, ClaimFilters, parse
-from claims.services.articles import IngestResult, ingest_article
+from claims.services.articles import IngestFailure, IngestResult, ingest_batch, options_for
 from claims.services.calibration import Thresholds, thresholds
 
 FILTER_KEYS = ("language", "source", "date_from", "date_to", "status", "min_score", "rating")
@@ -25,27 +25,32 @@ def ingest(data: ArticleIn) -> IngestResult:
     return ingest_all([data])[0]
 
 
-def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
-    """Import several articles, checking every body first so a bad one imports none."""
+def check_bodies(articles: list[ArticleIn]) -> None:
+    """Refuse the lot, with the reason, if any article's body is empty or too long."""
     for data in articles:
         clean_body(data.body, current_app.config["MAX_BODY_CHARS"])
-    return [_ingest_one(data) for data in articles]
 
 
-def _ingest_one(data: ArticleIn) -> IngestResult:
-    """Import one article with the app's services and settings."""
-    limits = match_thresholds()
-    return ingest_article(
-        get_session(),
-        services().embedder,
-        fresh_index(),
-        data,
-        max_chars=current_app.config["MAX_BODY_CHARS"],
-        suggest_threshold=limits.suggest,
-        autolink_threshold=limits.auto_link,
-        checkworthiness=services().checkworthiness,
-        actor=actor(),
-    )
+def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
+    """Import several articles, checking every body first so a bad one imports none."""
+    check_bodies(articles)
+    session = get_session()
+    options = options_for(session, current_app.config, services().checkworthiness, actor())
+    outcomes = ingest_batch(session, services().embedder, fresh_index(), articles, **options)
+    failure = next((o for o in outcomes if isinstance(o, IngestFailure)), None)
+    if failure is not None:
+        raise failure.error
+    return outcomes
+
+
+def duration(seconds: float) -> str:
+    """Say a number of seconds the way a person would: "40 s", "3 min", "1 h 05"."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
 
 
 def match_thresholds() -> Thresholds:

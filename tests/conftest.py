@@ -76,6 +76,8 @@ def make_app(tmp_path: Path, embedder: Embedder, **overrides):
         "CLAIMS_EMBEDDER": embedder,
         # Auto-linking has its own tests; elsewhere every link waits for a reviewer.
         "AUTOLINK_THRESHOLD": NEVER,
+        # Queued jobs run at once, in-process; tests/test_jobs.py runs a real worker.
+        "QUEUE_URL": "immediate",
         **overrides,
     }
     app = create_app(config)
@@ -103,6 +105,15 @@ def app(tmp_path):
 POSTGRES = os.environ.get("CLAIMS_TEST_POSTGRES", "")
 
 
+def require_postgres() -> None:
+    """Skip the test when no PostgreSQL server is configured (fail in CI, which has one)."""
+    if POSTGRES:
+        return
+    if os.environ.get("CLAIMS_REQUIRE_POSTGRES") == "1":
+        pytest.fail("CLAIMS_TEST_POSTGRES is not set, and CI requires PostgreSQL.")
+    pytest.skip("PostgreSQL not configured: set CLAIMS_TEST_POSTGRES to a server URL")
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """Create a throwaway PostgreSQL database, yield its URL, then drop it."""
@@ -124,10 +135,7 @@ def any_db_app(request, tmp_path):
     if request.param == "sqlite":
         yield make_app(tmp_path, HashingEmbedder())
         return
-    if not POSTGRES:
-        if os.environ.get("CLAIMS_REQUIRE_POSTGRES") == "1":
-            pytest.fail("CLAIMS_TEST_POSTGRES is not set, and CI requires PostgreSQL.")
-        pytest.skip("PostgreSQL not configured: set CLAIMS_TEST_POSTGRES to a server URL")
+    require_postgres()
     with postgres_database() as url:
         upgrade(url)
         app = make_app(tmp_path, HashingEmbedder(), DATABASE_URL=url)

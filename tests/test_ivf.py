@@ -79,7 +79,7 @@ def test_ivf_lists_grow_with_the_square_root_and_stay_trainable():
 
 SENTENCES = [
     f"Officials said {n} new buses will serve the northern district by {2025 + n % 3}."
-    for n in range(60)
+    for n in range(70)
 ]
 
 
@@ -115,3 +115,42 @@ def test_index_status_reports_kind_size_and_recall(client, runner):
     assert result.exit_code == 0, result.output
     assert "claims 1 " in result.output and "search exact" in result.output
     assert result.output.strip().splitlines()[-1].startswith("recall@10 1.0000")
+
+
+@pytest.mark.parametrize("kind", ["exact", "ivf"])
+def test_a_memory_mapped_index_searches_alike_and_copies_itself_before_a_change(
+    ivf, tmp_path, kind
+):
+    index, vectors = ivf
+    if kind == "exact":
+        index = VectorIndex(vectors.shape[1])
+        index.add(list(range(1, 3001)), vectors)
+    index.save(tmp_path / "v.faiss")
+    mapped = VectorIndex.load(tmp_path / "v.faiss", mmap=True)
+    assert mapped.mapped and mapped.kind == index.kind
+    assert mapped.search(vectors[:20], 5) == index.search(vectors[:20], 5)
+    assert np.array_equal(mapped.reconstruct(42), vectors[41])
+    # FAISS aborts the process on a write to mapped vectors: these must copy them first.
+    mapped.add([5000], vectors[:1])
+    assert not mapped.mapped
+    assert mapped.remove([1, 2]) == 2 and len(mapped) == 2999
+    assert mapped.search(vectors[:1], 1)[0][0][0] == 5000
+    assert np.array_equal(mapped.reconstruct(42), vectors[41])
+    mapped.save(tmp_path / "w.faiss")
+    assert sorted(VectorIndex.load(tmp_path / "w.faiss", mmap=True).ids()) == sorted(mapped.ids())
+
+
+def test_the_app_maps_its_saved_index_and_still_imports(app, runner):
+    engine, embedder = app.extensions["claims"].engine, app.extensions["claims"].embedder
+    with Session(engine, expire_on_commit=False) as session:
+        writer = ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name, exact_limit=40)
+        writer.ensure_fresh(session)
+        _import(session, embedder, writer, 0, 60)
+        reader = ClaimIndex(writer.path, embedder.name, exact_limit=40)
+        reader.ensure_fresh(session)
+        assert reader.dense.mapped and not reader.dense.exact
+        _import(session, embedder, reader, 60, 65)
+        assert not reader.dense.mapped
+        assert sorted(reader.dense.ids()) == sorted(session.exec(select(Claim.id)))
+    status = runner.invoke(args=["claims", "index-status"]).output
+    assert "memory-mapped" in status

@@ -143,6 +143,39 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _json({"type": "object"}, "A page of articles.")},
             },
         },
+        "/api/imports": {
+            "post": {
+                "summary": "Queue a batch import; a worker runs it as a job",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": _object(
+                                {"articles": {"type": "array", "items": _ref("ArticleIn")}},
+                                ("articles",),
+                            )
+                        }
+                    }
+                },
+                "responses": {
+                    "202": _json({"type": "object"}, "Queued: the job, with its URL."),
+                    "413": _json(_ref("Error"), "Body too large."),
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/jobs": {
+            "get": {
+                "summary": "The newest import jobs with their progress",
+                "responses": {"200": _json({"type": "object"}, "Jobs, newest first.")},
+            }
+        },
+        "/api/jobs/{job_id}": {
+            "get": {
+                "summary": "One import job: progress, ETA and skipped articles",
+                "parameters": [_param("job_id", "path", "integer")],
+                "responses": {"200": _json({"type": "object"}, "The job."), **ERRORS},
+            }
+        },
         "/api/articles/{article_id}": {
             "delete": {
                 "summary": "Delete an article (admin)",

@@ -17,6 +17,7 @@ from claims.auth import actor, require_role
 from claims.db import get_session
 from claims.errors import InvalidInput
 from claims.extensions import fresh_index, services
+from claims.queue import job_queue
 from claims.schemas import ArticleIn, VerdictIn, parse
 from claims.services.articles import (
     article_claims,
@@ -25,9 +26,10 @@ from claims.services.articles import (
     list_articles,
 )
 from claims.services.claims import get_claim, review_queue
+from claims.services.jobs import get_job, job_json, list_jobs
 from claims.services.links import links_of, search_claims, similar_to
 from claims.services.verdicts import record_verdict, verdict_history
-from claims.web import filters_from, ingest, int_arg, page_args
+from claims.web import check_bodies, filters_from, ingest, int_arg, page_args
 
 
 def json_body() -> dict:
@@ -63,6 +65,44 @@ def create_article():
     }
     headers = {"Location": url_for("api.show_article", article_id=result.article.id)}
     return jsonify(body), 201 if result.created else 200, headers
+
+
+@bp.post("/imports")
+@require_role("reviewer")
+def create_import():
+    """Queue several articles as one job; 202 with the job to follow."""
+    records = json_body().get("articles")
+    if not isinstance(records, list) or not records:
+        raise InvalidInput('Send {"articles": [...]} with at least one article object.')
+    articles = [_article(number, record) for number, record in enumerate(records, start=1)]
+    check_bodies(articles)
+    label = f"API import of {len(articles)} article(s)"
+    job_id = job_queue().enqueue_import(get_session(), articles, label, actor())
+    job = get_job(get_session(), job_id)
+    headers = {"Location": url_for("api.show_job", job_id=job_id)}
+    return jsonify(job=job_json(job)), 202, headers
+
+
+def _article(number: int, record: object) -> ArticleIn:
+    """Validate one record of a batch, naming it in the error."""
+    try:
+        return parse(ArticleIn, record)
+    except InvalidInput as exc:
+        raise InvalidInput(f"Article {number}: {exc.message}") from None
+
+
+@bp.get("/jobs")
+@require_role("viewer")
+def index_jobs():
+    """List the newest import jobs."""
+    return jsonify(jobs=[job_json(job) for job in list_jobs(get_session())])
+
+
+@bp.get("/jobs/<id:job_id>")
+@require_role("viewer")
+def show_job(job_id: int):
+    """Show one import job's progress."""
+    return jsonify(job=job_json(get_job(get_session(), job_id)))
 
 
 @bp.get("/articles")

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from claims.cleaning import claim_matching_texts
 from claims.cwmodel import CheckworthinessModel, combine
 from claims.embedder import Embedder
-from claims.errors import NotFound
+from claims.errors import ClaimsError, InvalidInput, NotFound
 from claims.index import ClaimIndex
 from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
 from claims.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 from claims.schemas import ArticleIn
 from claims.services import audit
-from claims.services.calibration import NEVER
+from claims.services.calibration import NEVER, thresholds
 from claims.services.links import link_near_duplicates
 
 
@@ -75,44 +77,6 @@ def learned_checkworthiness(
     ]
 
 
-def _store(
-    session: Session,
-    data: ArticleIn,
-    prepared: PreparedArticle,
-    embedder: Embedder,
-    checkworthiness: CheckworthinessModel | None,
-    actor: str,
-) -> tuple[Article, list[Claim]]:
-    """Store the article, its claims and their vectors in one transaction."""
-    match_texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
-    vectors = embedder.encode(match_texts)
-    drafts = learned_checkworthiness(checkworthiness, vectors, prepared.claims, prepared.language)
-    source = get_or_create_source(session, data.source, data.url, prepared.language)
-    session.flush()
-    article = Article(
-        source_id=source.id,
-        title=data.title,
-        url=data.url,
-        published_at=data.published_at,
-        language=prepared.language,
-        body=prepared.body,
-        body_sha256=prepared.body_sha256,
-    )
-    session.add(article)
-    session.flush()
-    claims = new_claims(article, drafts, vectors, embedder.name, match_texts)
-    session.add_all(claims)
-    after = {
-        "title": article.title,
-        "source": data.source,
-        "url": article.url,
-        "claims": len(claims),
-    }
-    audit.record(session, actor, "article.import", "article", article.id, after=after)
-    session.commit()
-    return article, claims
-
-
 def new_claims(
     article: Article,
     drafts: list[ClaimDraft],
@@ -139,38 +103,200 @@ def new_claims(
     ]
 
 
-def ingest_article(
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    """An article that could not be imported, and why."""
+
+    title: str
+    error: ClaimsError
+
+
+Outcome = IngestResult | IngestFailure
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An article ready to store: its input, pipeline output and the texts to embed."""
+
+    position: int
+    data: ArticleIn
+    prepared: PreparedArticle
+    match_texts: list[str]
+
+
+class _Batch:
+    """Sorts a batch's articles into already known, duplicated within the batch, or new."""
+
+    def __init__(self, session: Session, max_chars: int) -> None:
+        self.session = session
+        self.max_chars = max_chars
+        self.outcomes: list[Outcome | None] = []
+        self.pending: list[_Pending] = []
+        self.twins: dict[int, int] = {}
+        self._seen: dict[str, int] = {}
+
+    def sort(self, data: ArticleIn) -> None:
+        """Place one article; bad input becomes a failure, never an exception."""
+        position = len(self.outcomes)
+        self.outcomes.append(None)
+        try:
+            body = clean_body(data.body, self.max_chars)
+        except ClaimsError as exc:
+            self.outcomes[position] = IngestFailure(data.title, exc)
+            return
+        sha256 = body_hash(body)
+        existing = find_existing(self.session, sha256, data.url)
+        keys = [sha256] + ([data.url] if data.url else [])
+        twin = next((self._seen[k] for k in keys if k in self._seen), None)
+        if existing is not None:
+            self.outcomes[position] = _existing_result(self.session, existing)
+        elif twin is not None:
+            self.twins[position] = twin
+        else:
+            self._seen.update(dict.fromkeys(keys, position))
+            prepared = prepare_article(body, data.language)
+            texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
+            self.pending.append(_Pending(position, data, prepared, texts))
+
+    def resolve_twins(self) -> list[Outcome]:
+        """Give each in-batch duplicate the outcome of the article it repeats."""
+        for position, twin in self.twins.items():
+            first = self.outcomes[twin]
+            if isinstance(first, IngestResult):
+                first = replace(first, created=False)
+            self.outcomes[position] = first
+        return self.outcomes
+
+
+def _vectors_per_article(embedder: Embedder, pending: list[_Pending]) -> list[np.ndarray]:
+    """Encode every pending claim in one call, which batches far better than per article."""
+    vectors = embedder.encode([text for item in pending for text in item.match_texts])
+    bounds = np.cumsum([0] + [len(item.match_texts) for item in pending])
+    return [vectors[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def ingest_batch(
     session: Session,
     embedder: Embedder,
     index: ClaimIndex,
-    data: ArticleIn,
+    items: list[ArticleIn],
     *,
     max_chars: int,
     suggest_threshold: float,
     autolink_threshold: float = NEVER,
     checkworthiness: CheckworthinessModel | None = None,
     actor: str = "system",
-) -> IngestResult:
-    """Import one article idempotently, then index its claims and link near-duplicates.
+) -> list[Outcome]:
+    """Import articles idempotently; one outcome per article, failures reported, not raised.
 
-    The article and its claims commit together; the index is touched only after that
-    commit, and a duplicate (same normalised text or URL) returns the stored article.
+    Each article commits in its own transaction, so a failure or a crash never leaves one
+    half-stored. The index is touched once, after those commits, then near-duplicates are
+    linked; a duplicate (same normalised text or URL) returns the stored article.
     """
-    body = clean_body(data.body, max_chars)
-    sha256 = body_hash(body)
-    existing = find_existing(session, sha256, data.url)
-    if existing is not None:
-        return _existing_result(session, existing)
-    prepared = prepare_article(body, data.language)
-    try:
-        article, claims = _store(session, data, prepared, embedder, checkworthiness, actor)
-    except IntegrityError:
-        # Another writer stored the same article first: theirs is the one.
-        session.rollback()
-        return _existing_result(session, find_existing(session, sha256, data.url))
-    index.add(session, claims)
-    link_near_duplicates(session, index, claims, suggest_threshold, autolink_threshold)
-    return IngestResult(article, claims, created=True)
+    batch = _Batch(session, max_chars)
+    for data in items:
+        batch.sort(data)
+    stored: list[Claim] = []
+    writer = _Writer(session, embedder.name, checkworthiness, actor)
+    vectors = _vectors_per_article(embedder, batch.pending)
+    for item, item_vectors in zip(batch.pending, vectors, strict=True):
+        batch.outcomes[item.position] = outcome = writer.store(item, item_vectors)
+        if isinstance(outcome, IngestResult) and outcome.created:
+            stored += outcome.claims
+    index.add(session, stored)
+    link_near_duplicates(session, index, stored, suggest_threshold, autolink_threshold)
+    return batch.resolve_twins()
+
+
+@dataclass(frozen=True, slots=True)
+class _Writer:
+    """Stores prepared articles: one transaction each, failures turned into outcomes."""
+
+    session: Session
+    model: str
+    checkworthiness: CheckworthinessModel | None
+    actor: str
+
+    def store(self, item: _Pending, vectors: np.ndarray) -> Outcome:
+        """Store one article, turning a lost race or a database refusal into an outcome."""
+        try:
+            article, claims = self._write(item, vectors)
+        except IntegrityError:
+            # Another writer stored the same article first: theirs is the one.
+            self.session.rollback()
+            existing = find_existing(self.session, item.prepared.body_sha256, item.data.url)
+            if existing is None:
+                refused = InvalidInput("The database refused this article.")
+                return IngestFailure(item.data.title, refused)
+            return _existing_result(self.session, existing)
+        except SQLAlchemyError as exc:
+            self.session.rollback()
+            reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            refused = InvalidInput(f"The database refused it: {reason}")
+            return IngestFailure(item.data.title, refused)
+        return IngestResult(article, claims, created=True)
+
+    def _write(self, item: _Pending, vectors: np.ndarray) -> tuple[Article, list[Claim]]:
+        """Store the article, its claims and their vectors in one transaction."""
+        session, data, prepared = self.session, item.data, item.prepared
+        drafts = learned_checkworthiness(
+            self.checkworthiness, vectors, prepared.claims, prepared.language
+        )
+        source = get_or_create_source(session, data.source, data.url, prepared.language)
+        session.flush()
+        article = Article(
+            source_id=source.id,
+            title=data.title,
+            url=data.url,
+            published_at=data.published_at,
+            language=prepared.language,
+            body=prepared.body,
+            body_sha256=prepared.body_sha256,
+        )
+        session.add(article)
+        session.flush()
+        claims = new_claims(article, drafts, vectors, self.model, item.match_texts)
+        session.add_all(claims)
+        after = {
+            "title": article.title,
+            "source": data.source,
+            "url": article.url,
+            "claims": len(claims),
+        }
+        audit.record(session, self.actor, "article.import", "article", article.id, after=after)
+        session.commit()
+        return article, claims
+
+
+def options_for(
+    session: Session,
+    config: Mapping[str, Any],
+    checkworthiness: CheckworthinessModel | None,
+    actor: str,
+) -> dict[str, Any]:
+    """Return ingest_batch's settings from the app config and the thresholds in force."""
+    limits = thresholds(session, config)
+    return {
+        "max_chars": config["MAX_BODY_CHARS"],
+        "suggest_threshold": limits.suggest,
+        "autolink_threshold": limits.auto_link,
+        "checkworthiness": checkworthiness,
+        "actor": actor,
+    }
+
+
+def ingest_article(
+    session: Session,
+    embedder: Embedder,
+    index: ClaimIndex,
+    data: ArticleIn,
+    **options: Any,
+) -> IngestResult:
+    """Import one article (see ingest_batch); bad input raises its ClaimsError."""
+    outcome = ingest_batch(session, embedder, index, [data], **options)[0]
+    if isinstance(outcome, IngestFailure):
+        raise outcome.error
+    return outcome
 
 
 def get_article(session: Session, article_id: int) -> Article:

@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         corrections,
         dashboard,
         export,
+        jobs,
         queue,
         search,
     )
@@ -29,5 +30,6 @@ def register_blueprints(app: Flask) -> None:
         export,
         dashboard,
         claimreview,
+        jobs,
     ):
         app.register_blueprint(module.bp)

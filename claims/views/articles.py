@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from claims.auth import require_role
+from claims.auth import actor, require_role
 from claims.db import get_session
 from claims.errors import ClaimsError, InvalidInput
 from claims.highlight import segments
 from claims.importing import parse_file
+from claims.queue import job_queue
 from claims.schemas import ArticleIn, parse
 from claims.services.articles import article_claims, get_article, list_articles
-from claims.web import ingest_all, page_args
+from claims.web import check_bodies, ingest_all, page_args
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 FORM_FIELDS = ("title", "source", "url", "published_at", "language", "body")
@@ -60,7 +61,10 @@ def _articles_from_request() -> list[ArticleIn]:
 def create():
     """Import from the form; re-show it with the error and the input kept on failure."""
     try:
-        results = ingest_all(_articles_from_request())
+        articles = _articles_from_request()
+        if len(articles) > 1:
+            return _queue(articles)
+        results = ingest_all(articles)
     except ClaimsError as exc:
         form = {key: request.form.get(key, "") for key in FORM_FIELDS}
         return render_template("articles/new.html", form=form, error=exc.message), exc.status
@@ -69,6 +73,15 @@ def create():
     if len(results) == 1:
         return redirect(url_for("articles.show", article_id=results[0].article.id))
     return redirect(url_for("articles.index"))
+
+
+def _queue(articles: list[ArticleIn]):
+    """Hand a multi-article upload to the job queue and show the job's progress."""
+    check_bodies(articles)
+    names = ", ".join(upload.filename for upload in _uploads())
+    job_id = job_queue().enqueue_import(get_session(), articles, names, actor())
+    flash(f"Queued {len(articles)} article(s) as job {job_id}.")
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 def article_page(article_id: int, error: str | None = None) -> str:

@@ -1,0 +1,182 @@
+"""Batch imports as jobs: progress, ETA and skipped articles, kept in the database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from claims.errors import ClaimsError, NotFound
+from claims.models import Job, utcnow
+from claims.schemas import ArticleIn
+from claims.services.articles import IngestFailure, IngestResult, Outcome
+
+# Articles embedded and stored together: large enough to batch the model, small enough that
+# progress moves often and a crash loses little work.
+CHUNK = 32
+# A job keeps at most this many skipped-article messages (the count is always exact).
+MAX_ERRORS = 200
+FINISHED = ("done", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An article that was not imported, and why."""
+
+    title: str
+    message: str
+
+
+def create_job(session: Session, label: str, total: int, actor: str) -> Job:
+    """Record a queued import of `total` articles."""
+    job = Job(label=label[:300], total=total, actor=actor)
+    session.add(job)
+    session.commit()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """Return a job or raise NotFound."""
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        raise NotFound(f"There is no job with id {job_id}.")
+    return job
+
+
+def list_jobs(session: Session, limit: int = 50) -> list[Job]:
+    """Return the newest jobs first."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def active_jobs(session: Session) -> int:
+    """Count jobs that are queued or running."""
+    query = select(sa.func.count()).select_from(Job).where(Job.status.not_in(FINISHED))
+    return int(session.exec(query).one())
+
+
+def errors_of(job: Job) -> list[Skipped]:
+    """Return the skipped articles a job recorded."""
+    return [Skipped(e["title"], e["message"]) for e in json.loads(job.errors or "[]")]
+
+
+def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
+    """Estimate the seconds left from the pace so far; None before the first article."""
+    if job.status != "running" or not job.started_at or job.done == 0:
+        return None
+    elapsed = ((now or utcnow()) - job.started_at).total_seconds()
+    return max(0.0, elapsed / job.done * (job.total - job.done))
+
+
+def fail_early(job: Job, skipped: list[Skipped]) -> None:
+    """Count articles refused before the run (unreadable files) as done and failed."""
+    _add_errors(job, skipped)
+    job.done += len(skipped)
+    job.failed += len(skipped)
+
+
+def _add_errors(job: Job, skipped: list[Skipped]) -> None:
+    """Append skipped articles to the job's list, up to MAX_ERRORS."""
+    errors = json.loads(job.errors or "[]")
+    room = max(0, MAX_ERRORS - len(errors))
+    errors += [{"title": s.title, "message": s.message} for s in skipped[:room]]
+    job.errors = json.dumps(errors, ensure_ascii=False)
+
+
+def _record(session: Session, job: Job, outcomes: list[Outcome]) -> None:
+    """Add a chunk's outcomes to the job's counters and commit them."""
+    job.done += len(outcomes)
+    job.created += sum(isinstance(o, IngestResult) and o.created for o in outcomes)
+    job.known += sum(isinstance(o, IngestResult) and not o.created for o in outcomes)
+    failures = [o for o in outcomes if isinstance(o, IngestFailure)]
+    job.failed += len(failures)
+    _add_errors(job, [Skipped(f.title, f.error.message) for f in failures])
+    session.add(job)
+    session.commit()
+
+
+def _chunks(articles: list[ArticleIn], size: int) -> Iterator[list[ArticleIn]]:
+    """Yield consecutive slices of at most `size` articles."""
+    for start in range(0, len(articles), size):
+        yield articles[start : start + size]
+
+
+def _ingest_safely(
+    ingest: Callable[[list[ArticleIn]], list[Outcome]], chunk: list[ArticleIn]
+) -> list[Outcome]:
+    """Ingest a chunk; if it breaks as a whole, retry its articles one by one."""
+    try:
+        return ingest(chunk)
+    except Exception:  # noqa: BLE001 - any failure of one article must not stop the batch
+        return [_ingest_one_safely(ingest, data) for data in chunk]
+
+
+def _ingest_one_safely(
+    ingest: Callable[[list[ArticleIn]], list[Outcome]], data: ArticleIn
+) -> Outcome:
+    """Ingest one article, reporting any failure as that article's outcome."""
+    try:
+        return ingest([data])[0]
+    except ClaimsError as exc:
+        return IngestFailure(data.title, exc)
+    except Exception as exc:  # noqa: BLE001 - reported on the job page, never raised
+        message = f"Import failed: {type(exc).__name__}: {exc}".splitlines()[0]
+        return IngestFailure(data.title, ClaimsError(message))
+
+
+def run_import(
+    session: Session,
+    job: Job,
+    articles: list[ArticleIn],
+    ingest: Callable[[list[ArticleIn]], list[Outcome]],
+    on_progress: Callable[[Job], None] = lambda job: None,
+    chunk_size: int = CHUNK,
+) -> Job:
+    """Import articles chunk by chunk, recording progress; failing articles are skipped."""
+    job.status, job.started_at = "running", utcnow()
+    session.add(job)
+    session.commit()
+    on_progress(job)
+    for chunk in _chunks(articles, chunk_size):
+        outcomes = _ingest_safely(ingest, chunk)
+        # A failed article may leave the session mid-transaction; start the next one clean.
+        session.rollback()
+        _record(session, job, outcomes)
+        on_progress(job)
+    finish(session, job)
+    return job
+
+
+def finish(session: Session, job: Job, message: str | None = None) -> None:
+    """Mark a job done, or failed with a message when the batch itself could not run."""
+    job.status = "failed" if message else "done"
+    job.message = message
+    job.finished_at = utcnow()
+    session.add(job)
+    session.commit()
+
+
+def job_json(job: Job, now: datetime | None = None) -> dict[str, object]:
+    """Return a job's progress for the API."""
+    eta = eta_seconds(job, now)
+    return {
+        "id": job.id,
+        "status": job.status,
+        "label": job.label,
+        "total": job.total,
+        "done": job.done,
+        "created": job.created,
+        "known": job.known,
+        "failed": job.failed,
+        "eta_seconds": round(eta, 1) if eta is not None else None,
+        "message": job.message,
+        "errors": [{"title": s.title, "message": s.message} for s in errors_of(job)],
+        "actor": job.actor,
+        "created_at": job.created_at.isoformat(),
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

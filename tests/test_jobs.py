@@ -1,0 +1,228 @@
+"""Batch imports as jobs: the queue, progress and ETA, skipped articles, pages, API and CLI,
+and a real `flask claims worker` process on SQLite and PostgreSQL queues."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+from sqlmodel import select
+
+from claims.errors import InvalidInput
+from claims.models import Article, Claim, Job, utcnow
+from claims.queue import batch_ingester, make_queue
+from claims.schemas import ArticleIn
+from claims.services.jobs import create_job, errors_of, eta_seconds, get_job, run_import
+from claims.web import duration
+from tests.conftest import ROOT, postgres_database, require_postgres
+from tests.helpers import count, db, text_of
+
+HOUSING = "The city built 4,000 new homes in 2023, twice as many as in 2022."
+EXPORTS = "Exports of French wine rose by 12% last year, according to customs."
+TRAMS = "Montpellier opened its fifth tram line on Monday after three years of works."
+
+
+def _article(title: str, body: str) -> ArticleIn:
+    """Build an article to import."""
+    return ArticleIn(title=title, source="Wire", body=body)
+
+
+def _upload(client, name: str, content: str):
+    """POST the import form with one file."""
+    data = {"source": "Wire", "files": [(io.BytesIO(content.encode()), name)]}
+    return client.post("/articles/new", data=data, content_type="multipart/form-data")
+
+
+def test_an_upload_of_several_articles_runs_as_a_job(client, app):
+    records = [{"title": "Homes", "body": HOUSING}, {"title": "Wine", "body": EXPORTS}]
+    response = _upload(client, "batch.json", json.dumps(records))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/jobs/")
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Queued 2 article(s) as job" in page
+    assert "2 of 2" in page and "batch.json" in page and "done" in page
+    assert count(app, Article) == 2
+    listing = text_of(client.get("/jobs"))
+    assert "batch.json" in listing and 'href="/jobs/' in listing
+
+
+def test_a_job_skips_the_failing_article_and_imports_the_rest(app):
+    articles = [_article("Homes", HOUSING), _article("Broken", EXPORTS), _article("Trams", TRAMS)]
+    with app.app_context(), db(app) as session:
+        real = batch_ingester(session, "test")
+
+        def ingest(chunk: list[ArticleIn]):
+            if any(a.title == "Broken" for a in chunk):
+                raise RuntimeError("the disk is on fire")
+            return real(chunk)
+
+        job = create_job(session, "three", 3, "test")
+        seen: list[int] = []
+        run_import(session, job, articles, ingest, lambda j: seen.append(j.done), chunk_size=3)
+        job = get_job(session, job.id)
+    assert (job.status, job.done, job.created, job.failed) == ("done", 3, 2, 1)
+    assert [(s.title, s.message) for s in errors_of(job)] == [
+        ("Broken", "Import failed: RuntimeError: the disk is on fire")
+    ]
+    assert seen == [0, 3]
+    with db(app) as session:
+        assert set(session.exec(select(Article.title))) == {"Homes", "Trams"}
+
+
+def test_cli_import_reports_skipped_files_and_finishes_the_batch(app, runner, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text(f"---\ntitle: Homes\nsource: Wire\n---\n\n{HOUSING}\n")
+    (folder / "b.json").write_text("{not json")
+    (folder / "c.md").write_text(f"---\ntitle: Huge\nsource: Wire\n---\n\n{'Word ' * 50}\n")
+    (folder / "d.md").write_text(f"---\ntitle: Wine\nsource: Wire\n---\n\n{EXPORTS}\n")
+    app.config["MAX_BODY_CHARS"] = 200
+    result = runner.invoke(args=["claims", "import", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 new article(s), 0 already known, 2 failed." in result.output
+    assert "b.json" in result.output and "not valid JSON" in result.output
+    assert "Huge: The article body has 249 characters; the limit is 200." in result.output
+    with db(app) as session:
+        job = session.exec(select(Job)).one()
+    assert (job.status, job.total, job.done, job.created, job.failed) == ("done", 4, 4, 2, 2)
+    assert job.actor == "cli"
+
+
+def test_duplicates_within_one_batch_are_stored_once(app):
+    articles = [_article("First", HOUSING), _article("Again", HOUSING), _article("Wine", EXPORTS)]
+    with app.app_context(), db(app) as session:
+        job = create_job(session, "dupes", 3, "test")
+        run_import(session, job, articles, batch_ingester(session, "test"))
+        job = get_job(session, job.id)
+    assert (job.created, job.known, job.failed) == (2, 1, 0)
+    assert count(app, Article) == 2 and count(app, Claim) == 2
+
+
+def test_eta_follows_the_pace_so_far():
+    started = utcnow()
+    job = Job(label="x", total=20, done=5, status="running", actor="t", started_at=started)
+    assert eta_seconds(job, started + timedelta(seconds=10)) == pytest.approx(30.0)
+    assert eta_seconds(Job(label="x", total=20, status="queued", actor="t")) is None
+    assert [duration(s) for s in (4, 59.6, 61, 1800, 3725)] == [
+        "4 s",
+        "1 min",
+        "1 min",
+        "30 min",
+        "1 h 02",
+    ]
+
+
+def test_a_queued_job_says_it_waits_for_a_worker(app, client):
+    with db(app) as session:
+        job = create_job(session, "waiting.jsonl", 7, "reviewer")
+    page = text_of(client.get(f"/jobs/{job.id}"))
+    assert "0 of 7" in page and "waiting for a worker" in page
+    assert '<meta http-equiv="refresh"' in page
+
+
+def test_the_api_queues_a_batch_and_reports_its_progress(client, app):
+    payload = {"articles": [{"title": "Homes", "source": "Wire", "body": HOUSING}] * 2}
+    response = client.post("/api/imports", json=payload)
+    assert response.status_code == 202, response.get_json()
+    job = response.get_json()["job"]
+    assert response.headers["Location"] == f"/api/jobs/{job['id']}"
+    shown = client.get(response.headers["Location"]).get_json()["job"]
+    assert (shown["status"], shown["total"], shown["created"], shown["known"]) == ("done", 2, 1, 1)
+    assert [j["id"] for j in client.get("/api/jobs").get_json()["jobs"]] == [job["id"]]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({}, 'Send {"articles": [...]} with at least one article object.'),
+        ({"articles": []}, 'Send {"articles": [...]} with at least one article object.'),
+        ({"articles": [{"title": "T", "source": "S", "body": "B"}, {"title": "T"}]}, "Article 2:"),
+    ],
+)
+def test_a_bad_batch_is_refused_whole(client, app, payload, message):
+    response = client.post("/api/imports", json=payload)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert count(app, Job) == 0 and count(app, Article) == 0
+
+
+def test_viewers_see_jobs_but_cannot_queue_imports(viewer, app):
+    payload = {"articles": [{"title": "Homes", "source": "Wire", "body": HOUSING}]}
+    assert viewer.post("/api/imports", json=payload).status_code == 403
+    assert viewer.get("/jobs").status_code == 200
+    assert viewer.get("/jobs/999").status_code == 404
+
+
+def test_queue_urls_name_their_backends(tmp_path):
+    assert isinstance(make_queue(f"sqlite:///{tmp_path / 'q' / 'queue.db'}"), SqliteHuey)
+    assert (tmp_path / "q" / "queue.db").exists()
+    assert isinstance(make_queue("redis://127.0.0.1:6379/0"), RedisHuey)
+    assert isinstance(make_queue("immediate"), MemoryHuey)
+    with pytest.raises(InvalidInput, match="is not a queue"):
+        make_queue("ftp://example.org/queue")
+
+
+def _flask(env: dict[str, str], *args: str, **kwargs):
+    """Start `flask --app app claims ...` in the project root."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "claims", *args]
+    return subprocess.Popen(command, cwd=ROOT, env=env, **kwargs)
+
+
+def _output(env: dict[str, str], *args: str) -> str:
+    """Run a `flask claims` command to the end and return what it printed."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "claims", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@contextmanager
+def _database(kind: str, tmp_path: Path):
+    """Yield a database URL of this kind, skipping PostgreSQL when no server is configured."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.db'}"
+        return
+    require_postgres()
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_real_worker_runs_a_background_import(tmp_path, kind):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, body in enumerate((HOUSING, EXPORTS, TRAMS)):
+        (folder / f"{n}.md").write_text(f"---\ntitle: Story {n}\nsource: Wire\n---\n\n{body}\n")
+    (folder / "bad.json").write_text("[1, 2]")
+    with _database(kind, tmp_path) as url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "CLAIMS_INDEX_PATH": str(tmp_path / "jobs.faiss"),
+            "HF_HUB_OFFLINE": "1",
+        }
+        # On PostgreSQL the queue defaults to the same database; on SQLite, a file beside it.
+        if kind == "sqlite":
+            env["CLAIMS_QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.db'}"
+        assert _flask(env, "init-db").wait(timeout=120) == 0
+        worker = _flask(env, "worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            importer = _flask(env, "import", "--background", str(folder), stdout=subprocess.PIPE)
+            output = importer.communicate(timeout=600)[0].decode()
+        finally:
+            worker.terminate()
+            log = worker.communicate(timeout=60)[0].decode()
+        assert importer.returncode == 0, output + log
+        assert "Queued job 1: 3 article(s)" in output
+        assert "Imported 3 new article(s), 0 already known, 1 failed." in output, output + log
+        listing = _output(env, "jobs")
+        assert "done" in listing and "4/4" in listing and "failed 1" in listing
+        assert "claims 3 " in _output(env, "index-status")
