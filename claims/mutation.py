@@ -712,7 +712,9 @@ def _entities(scan: _Scan) -> None:
 # --- comparison ----------------------------------------------------------------------------------
 
 
-def _facts(text: str, language: object) -> tuple[list[_Fact], str]:
+# Imports compare each new claim with several matches, and popular claims recur: cache.
+@lru_cache(maxsize=4096)
+def _facts(text: str, language: object) -> tuple[tuple[_Fact, ...], str]:
     """All facts of one claim, in order of appearance, and its cleaned text."""
     languages = _languages(language)
     clean = _prepare(text)
@@ -725,7 +727,7 @@ def _facts(text: str, language: object) -> tuple[list[_Fact], str]:
     _word_numbers(scan, languages)
     _entities(scan)
     scan.facts.sort(key=lambda fact: fact.position)
-    return scan.facts, clean
+    return tuple(scan.facts), clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -830,7 +832,7 @@ def differences(
     """Return the figures, dates and names that differ between two claims; [] when they agree."""
     left_facts, left_text = _facts(left, left_language)
     right_facts, right_text = _facts(right, right_language)
-    lefts, rights = _cancel(left_facts, right_facts, _exact)
+    lefts, rights = _cancel(list(left_facts), list(right_facts), _exact)
     lefts, rights = _cancel(lefts, rights, _same)
     if any(fact.kind == "entity" for fact in lefts + rights):
         left_wording, right_wording = _wording(left_text), _wording(right_text)

@@ -65,7 +65,10 @@ def current_verdicts(session: Session, claim_ids: Iterable[int]) -> dict[int, Ve
 
 
 def _hydrate(
-    session: Session, matches: list[Match], filters: ClaimFilters | None = None
+    session: Session,
+    matches: list[Match],
+    filters: ClaimFilters | None = None,
+    with_verdicts: bool = True,
 ) -> list[SimilarClaim]:
     """Load the claims behind matches, keep those passing the filters, in match order."""
     if not matches:
@@ -79,7 +82,7 @@ def _hydrate(
     if filters is not None:
         query = apply_filters(query, filters)
     rows = {claim.id: (claim, article, source) for claim, article, source in session.exec(query)}
-    verdicts = current_verdicts(session, rows)
+    verdicts = current_verdicts(session, rows) if with_verdicts else {}
     return [
         SimilarClaim(*rows[m.claim_id], score=m.score, verdict=verdicts.get(m.claim_id))
         for m in matches
@@ -106,12 +109,21 @@ def apply_filters(query, filters: ClaimFilters):
 
 
 def similar_to(
-    session: Session, index: ClaimIndex, claim: Claim, k: int, depth: int = MATCH_DEPTH
+    session: Session,
+    index: ClaimIndex,
+    claim: Claim,
+    k: int,
+    depth: int = MATCH_DEPTH,
+    min_score: float = 0.0,
+    with_verdicts: bool = True,
 ) -> list[SimilarClaim]:
-    """Return the k best matches for a stored claim among other articles' claims."""
+    """Return the k best matches scoring at least `min_score` among other articles' claims."""
     text = claim.match_text or claim.text
     matches = index.match(vector_of(claim), text, claim.language, max(depth, k * 3))
-    found = [s for s in _hydrate(session, matches) if s.claim.article_id != claim.article_id]
+    # Loading claims and comparing their facts costs more than matching: skip the weak ones.
+    matches = [m for m in matches if m.score >= min_score]
+    hydrated = _hydrate(session, matches, with_verdicts=with_verdicts)
+    found = [s for s in hydrated if s.claim.article_id != claim.article_id]
     return compare_facts(claim.text, claim.language, found[:k])
 
 
@@ -129,9 +141,12 @@ def link_near_duplicates(
     """
     links: dict[tuple[int, int], ClaimLink] = {}
     for claim in claims:
-        for other in similar_to(session, index, claim, LINKS_PER_CLAIM):
+        found = similar_to(
+            session, index, claim, LINKS_PER_CLAIM, min_score=threshold, with_verdicts=False
+        )
+        for other in found:
             pair = (min(claim.id, other.claim.id), max(claim.id, other.claim.id))
-            if other.score >= threshold and pair not in links:
+            if pair not in links:
                 links[pair] = _new_link(pair, other, autolink)
     known = _existing_pairs(session, links)
     new_links = [link for pair, link in links.items() if pair not in known]
