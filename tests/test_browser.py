@@ -11,6 +11,8 @@ import csv
 import io
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,3 +224,55 @@ def save_screenshot(page: Page, claim_url: str) -> None:
     expect(page.locator("#history .verdict-entry")).to_have_count(1)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+@pytest.fixture
+def queued_server(tmp_path, real_embedder) -> Iterator[str]:
+    """A live server whose batch imports go to a real queue, run by a real worker process."""
+    queue_url = f"sqlite:///{tmp_path / 'queue.db'}"
+    queued_app = make_app(tmp_path, real_embedder, WTF_CSRF_ENABLED=True, QUEUE_URL=queue_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": queued_app.config["DATABASE_URL"],
+        "CLAIMS_INDEX_PATH": queued_app.config["CLAIMS_INDEX_PATH"],
+        "CLAIMS_QUEUE_URL": queue_url,
+        "HF_HUB_OFFLINE": "1",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "app", "claims", "worker"]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    server = make_server("127.0.0.1", 0, queued_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="queued-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def test_an_upload_runs_as_a_job_whose_page_follows_it_to_the_end(
+    page: Page, queued_server: str, tmp_path: Path
+) -> None:
+    files = []
+    for n, sentence in enumerate((MISSILE, SATELLITES)):
+        path = tmp_path / f"story-{n}.md"
+        path.write_text(f"---\ntitle: Story {n}\nsource: Wire\n---\n\n{sentence}\n")
+        files.append(path)
+    sign_in(page, queued_server, REVIEWER)
+    page.goto(f"{queued_server}/articles/new")
+    page.set_input_files("input[name=files]", [str(f) for f in files])
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    expect(page.locator("p.flash")).to_contain_text("Queued 2 article(s) as job")
+    # The page refreshes itself until the worker has finished.
+    expect(page.locator(".badge.status-done")).to_be_visible(timeout=180_000)
+    expect(page.locator(".job-count")).to_have_text("2 of 2")
+    expect(page.locator("progress")).to_have_attribute("value", "2")
+    expect(page.locator("dl.counts")).to_contain_text(re.compile(r"New articles\s*2"))
+    page.get_by_role("link", name="All jobs").click()
+    expect(page.locator("table.jobs tbody tr")).to_have_count(1)
+    page.get_by_role("link", name="Articles", exact=True).first.click()
+    expect(page.get_by_role("link", name="Story 0")).to_be_visible()
