@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,14 @@ def live_server(tmp_path, real_embedder) -> Iterator[str]:
     model_app = make_app(tmp_path, real_embedder, WTF_CSRF_ENABLED=True)
     result = model_app.test_cli_runner().invoke(args=["claims", "import", str(ROOT / "seeds")])
     assert result.exit_code == 0, result.output
-    server = make_server("127.0.0.1", 0, model_app, threaded=True)
+    with serving(model_app) as base:
+        yield base
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve an app with werkzeug in a thread on a free port; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -240,15 +248,10 @@ def queued_server(tmp_path, real_embedder) -> Iterator[str]:
     }
     command = [sys.executable, "-m", "flask", "--app", "app", "claims", "worker"]
     worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    server = make_server("127.0.0.1", 0, queued_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="queued-server", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(queued_app) as base:
+            yield base
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         worker.terminate()
         worker.wait(timeout=60)
 
