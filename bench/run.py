@@ -22,6 +22,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,10 @@ from claims.text import extract_claims  # noqa: E402
 from claims.vectors import VectorIndex, ivf_lists, recall_at_k  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000)
+# IVF lists visited per query, compared at the IVF sizes.
+NPROBES = (16, 32, 64)
+# /api/search over HTTP: the database and its in-memory BM25 index hold this many claims.
+HTTP_SIZES = (10_000, 100_000)
 QUERIES = 200
 LOAD_THREADS, LOAD_REQUESTS = 16, 20
 
@@ -115,7 +122,7 @@ def clustered(base: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarr
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-def bench_search(embedder: Embedder, base: np.ndarray) -> list[dict[str, float]]:
+def bench_search(embedder: Embedder, base: np.ndarray, workdir: Path) -> list[dict]:
     """Vector search latency (query embedding included) and recall@10 at each size."""
     rng = np.random.default_rng(0)
     queries = seed_sentences()[:QUERIES]
@@ -132,30 +139,56 @@ def bench_search(embedder: Embedder, base: np.ndarray) -> list[dict[str, float]]
             index = VectorIndex(vectors.shape[1])
         else:
             lists = ivf_lists(size)
-            sample = vectors[rng.choice(size, lists * 64, replace=False)]
+            sample = vectors[rng.choice(size, min(size, lists * 64), replace=False)]
             index = VectorIndex.ivf(sample, lists, NPROBE)
         index.add(ids, vectors)
         probes = clustered(base, len(queries), rng)
-        search_ms = []
-        for probe in probes:
-            started = time.perf_counter()
-            index.search(probe.reshape(1, -1), 50)
-            search_ms.append((time.perf_counter() - started) * 1000)
-        total = [e + s for e, s in zip(embed_ms, search_ms, strict=True)]
-        p50, p95, p99 = percentiles(total)
-        rows.append(
-            {
-                "size": size,
-                "kind": index.kind,
-                "p50": p50,
-                "p95": p95,
-                "p99": p99,
-                "recall": recall_at_k(index, ids, vectors),
-                "rss": peak_rss_mb(),
-            }
-        )
+        for nprobe in (NPROBE,) if index.exact else NPROBES:
+            index.set_nprobe(nprobe)
+            row = _timed_search(index, probes, embed_ms)
+            row.update(size=size, kind=index.kind, recall=recall_at_k(index, ids, vectors))
+            rows.append(row)
+        rows[-1]["memory"] = mapped_memory(index, workdir)
         del index, vectors
     return rows
+
+
+def _timed_search(index: VectorIndex, probes: np.ndarray, embed_ms: list[float]) -> dict:
+    """Time top-50 searches, adding each query's embedding time."""
+    search_ms = []
+    for probe in probes:
+        started = time.perf_counter()
+        index.search(probe.reshape(1, -1), 50)
+        search_ms.append((time.perf_counter() - started) * 1000)
+    total = [e + s for e, s in zip(embed_ms, search_ms, strict=True)]
+    p50, p95, p99 = percentiles(total)
+    return {"p50": p50, "p95": p95, "p99": p99, "rss": peak_rss_mb()}
+
+
+MEMORY_PROBE = """
+import sys
+import numpy as np
+from claims.vectors import VectorIndex
+index = VectorIndex.load(sys.argv[1], mmap=sys.argv[2] == "1")
+index.search(np.ones((1, index.dimension), dtype=np.float32), 50)
+status = open("/proc/self/status").read()
+print(*(int(status.split(key + ":")[1].split()[0]) // 1024 for key in ("RssAnon", "RssFile")))
+"""
+
+
+def mapped_memory(index: VectorIndex, workdir: Path) -> dict[str, int]:
+    """Private and shared MB of a process that loads the saved index, read or mapped."""
+    path = workdir / "memory.faiss"
+    index.save(path)
+    memory = {}
+    for mode, flag in (("read", "0"), ("mapped", "1")):
+        command = [sys.executable, "-c", MEMORY_PROBE, str(path), flag]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+        private, shared = map(int, done.stdout.split())
+        memory[mode] = private
+        memory[f"{mode}_shared"] = shared
+    path.unlink()
+    return memory
 
 
 def free_port() -> int:
@@ -165,55 +198,46 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bench_load(workdir: Path) -> dict[str, float]:
-    """16 concurrent clients on the claim page, the queue and search, against 2 workers."""
-    env = {
+def bench_env(folder: Path) -> dict[str, str]:
+    """The environment of a served app with its own database and index in `folder`."""
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'load.db'}",
-        "CLAIMS_INDEX_PATH": str(workdir / "load.faiss"),
+        "DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "CLAIMS_INDEX_PATH": str(folder / "bench.faiss"),
+        "CLAIMS_QUEUE_URL": f"sqlite:///{folder / 'queue.db'}",
         "SECRET_KEY": "bench",
         "CLAIMS_NEW_PASSWORD": "bench password 123",
         "HF_HUB_OFFLINE": "1",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "app", "claims"]
 
-    def cli(*args: str) -> str:
-        return subprocess.run(
-            [*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        ).stdout
 
-    cli("init-db")
-    cli("import", str(ROOT / "seeds"))
-    cli("users", "create", "bench", "--role", "admin")
-    token = cli("tokens", "create", "bench").strip().splitlines()[-1]
+def cli(env: dict[str, str], *args: str) -> str:
+    """Run a `flask claims` command and return its output."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "claims", *args]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def admin_token(env: dict[str, str]) -> str:
+    """Create an admin account and return a fresh API token for it."""
+    cli(env, "users", "create", "bench", "--role", "admin")
+    return cli(env, "tokens", "create", "bench").strip().splitlines()[-1]
+
+
+@contextmanager
+def served(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Run gunicorn on a free port; yield its base URL once it answers."""
     port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"],
+        [*command, "--timeout", "300", "app:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    paths = ["/claims/1", "/claims", "/search?q=" + urllib.parse.quote("missiles balistiques")]
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-
-    def fetch(path: str) -> None:
-        request = urllib.request.Request(base + path)
-        request.add_header("Authorization", f"Bearer {token}")
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                response.read()
-                ok = response.status == 200
-        except (urllib.error.URLError, ConnectionError):
-            ok = False
-        with lock:
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors[0] += not ok
-
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -222,29 +246,127 @@ def bench_load(workdir: Path) -> dict[str, float]:
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def fetch(url: str, token: str) -> tuple[float, bool]:
+    """GET a URL with the token; return the milliseconds taken and whether it answered 200."""
+    request = urllib.request.Request(url)
+    request.add_header("Authorization", f"Bearer {token}")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+            ok = response.status == 200
+    except (urllib.error.URLError, ConnectionError):
+        ok = False
+    return (time.perf_counter() - started) * 1000, ok
+
+
+def populate(url: str, model: str, base: np.ndarray, size: int) -> None:
+    """Store `size` synthetic claims (seed sentences, clustered vectors), ten per article."""
+    import sqlalchemy as sa
+
+    from claims.db import make_engine
+    from claims.models import Article, Claim, Source
+
+    rng = np.random.default_rng(size)
+    sentences = seed_sentences()
+    picks = rng.integers(0, len(base), size)
+    noisy = base[picks] + rng.normal(scale=0.08, size=(size, base.shape[1]))
+    vectors = (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(Source.__table__), [{"id": 1, "name": "Wire"}])
+        articles = [
+            {"id": n + 1, "source_id": 1, "title": f"Dépêche {n}", "language": "fr"}
+            | {"body": "…", "body_sha256": f"{n:064x}", "created_at": now}
+            for n in range((size + 9) // 10)
+        ]
+        connection.execute(sa.insert(Article.__table__), articles)
+        for start in range(0, size, 10_000):
+            rows = []
+            for n in range(start, min(size, start + 10_000)):
+                text = f"{sentences[picks[n]]} (dépêche {n})"
+                rows.append(
+                    {"id": n + 1, "article_id": n // 10 + 1, "position": n % 10, "start": 0}
+                    | {"end": len(text), "text": text, "language": "fr", "checkworthiness": 0.5}
+                    | {"status": "unreviewed", "version": 1, "created_at": now}
+                    | {"embedding": vectors[n].tobytes(), "embedding_model": model}
+                )
+            connection.execute(sa.insert(Claim.__table__), rows)
+    engine.dispose()
+
+
+def bench_http_search(embedder: Embedder, base: np.ndarray, workdir: Path) -> list[dict]:
+    """/api/search over HTTP (two gunicorn workers), query embedding and BM25 included."""
+    rows = []
+    for size in HTTP_SIZES:
+        folder = workdir / f"http-{size}"
+        folder.mkdir()
+        env = bench_env(folder)
+        cli(env, "init-db")
+        token = admin_token(env)
+        populate(env["DATABASE_URL"], embedder.name, base, size)
+        cli(env, "reindex")  # builds and saves the index from the stored vectors
+        queries = seed_sentences()[:QUERIES]
+        with served(env) as url:
+            for text in queries[:8]:  # each worker loads the model, index and BM25 first
+                fetch(f"{url}/api/search?k=10&q={urllib.parse.quote(text)}", token)
+            timed = [
+                fetch(f"{url}/api/search?k=10&q={urllib.parse.quote(text)}", token)
+                for text in queries
+            ]
+        p50, p95, p99 = percentiles([ms for ms, _ in timed])
+        errors = sum(not ok for _, ok in timed)
+        rows.append({"size": size, "p50": p50, "p95": p95, "p99": p99, "errors": errors})
+    return rows
+
+
+def bench_load(workdir: Path) -> dict[str, float]:
+    """16 concurrent clients on the claim page, the queue and search, against 2 workers."""
+    folder = workdir / "load"
+    folder.mkdir()
+    env = bench_env(folder)
+    cli(env, "init-db")
+    cli(env, "import", str(ROOT / "seeds"))
+    token = admin_token(env)
+    paths = ["/claims/1", "/claims", "/search?q=" + urllib.parse.quote("missiles balistiques")]
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    with served(env) as url:
+
+        def get(path: str) -> None:
+            ms, ok = fetch(url + path, token)
+            with lock:
+                latencies.append(ms)
+                errors[0] += not ok
+
         for path in paths:  # each worker loads the model and index before the timed run
             for _ in range(4):
-                fetch(path)
+                get(path)
         latencies.clear()
         errors[0] = 0
 
         def client(number: int) -> None:
             for i in range(LOAD_REQUESTS):
-                fetch(paths[(number + i) % len(paths)])
+                get(paths[(number + i) % len(paths)])
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(LOAD_THREADS)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
     p50, p95, p99 = percentiles(latencies)
     return {"requests": len(latencies), "p50": p50, "p95": p95, "p99": p99, "errors": errors[0]}
 
 
-def report(ingest: dict, search: list[dict], load: dict) -> str:
+def report(ingest: dict, search: list[dict], http: list[dict], load: dict) -> str:
     """Format the results as Markdown."""
     lines = [
         "# Benchmark results",
@@ -258,6 +380,17 @@ def report(ingest: dict, search: list[dict], load: dict) -> str:
         f"| {ingest['claims']} | {ingest['ingest_per_s']:.1f} | {ingest['encode_per_s']:.1f} "
         f"| {ingest['ratio']:.2f} |",
         "",
+        "## /api/search over HTTP (query embedding, vectors and BM25; gunicorn, 2 workers)",
+        "",
+        "| claims | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['size']:,} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['errors']} |"
+        for r in http
+    ]
+    lines += [
+        "",
         "## Vector search (query embedding included; synthetic clustered vectors)",
         "",
         "| claims | index | p50 ms | p95 ms | p99 ms | recall@10 vs exact | peak RSS MB |",
@@ -267,6 +400,19 @@ def report(ingest: dict, search: list[dict], load: dict) -> str:
         f"| {r['size']:,} | {r['kind']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
         f"| {r['recall']:.4f} | {r['rss']:.0f} |"
         for r in search
+    ]
+    lines += [
+        "",
+        "## Memory of a process that loads the saved index (MB)",
+        "",
+        "| claims | read: private | memory-mapped: private | memory-mapped: shared page cache |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['size']:,} | {r['memory']['read']} | {r['memory']['mapped']} "
+        f"| {r['memory']['mapped_shared']} |"
+        for r in search
+        if "memory" in r
     ]
     lines += [
         "",
@@ -286,12 +432,14 @@ def main() -> int:
     base = embedder.encode(seed_sentences())
     with tempfile.TemporaryDirectory(prefix="claims-bench-") as tmp:
         ingest = bench_ingest(embedder, Path(tmp))
-        search = bench_search(embedder, base)
+        http = bench_http_search(embedder, base, Path(tmp))
+        search = bench_search(embedder, base, Path(tmp))
         load = bench_load(Path(tmp))
-    text = report(ingest, search, load)
+    text = report(ingest, search, http, load)
     (ROOT / "bench" / "results.md").write_text(text, encoding="utf-8")
     print(text)
-    largest = search[-1]
+    # The summary reports the largest size at the configured nprobe.
+    largest = next(r for r in search if r["size"] == SIZES[-1] and r["kind"].endswith(f" {NPROBE}"))
     print(
         f"bench: ingest_vs_encode={ingest['ratio']:.2f} "
         f"search_p95_ms@1e6={largest['p95']:.1f} recall@10={largest['recall']:.4f} "
@@ -301,4 +449,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
