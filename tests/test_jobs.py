@@ -183,35 +183,44 @@ def _output(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+# A Redis server tests may use, e.g. redis://127.0.0.1:6379/0 (CI starts one).
+REDIS = os.environ.get("CLAIMS_TEST_REDIS", "")
+
+
 @contextmanager
-def _database(kind: str, tmp_path: Path):
-    """Yield a database URL of this kind, skipping PostgreSQL when no server is configured."""
+def _queue_environment(kind: str, tmp_path: Path):
+    """Yield the database and queue settings of this kind; skip servers that are not set up."""
+    sqlite = {"DATABASE_URL": f"sqlite:///{tmp_path / 'jobs.db'}"}
     if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.db'}"
-        return
-    require_postgres()
-    with postgres_database() as url:
-        yield url
+        yield sqlite | {"CLAIMS_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}"}
+    elif kind == "redis":
+        if not REDIS:
+            if os.environ.get("CLAIMS_REQUIRE_REDIS") == "1":
+                pytest.fail("CLAIMS_TEST_REDIS is not set, and CI requires Redis.")
+            pytest.skip("Redis not configured: set CLAIMS_TEST_REDIS to a server URL")
+        yield sqlite | {"CLAIMS_QUEUE_URL": REDIS}
+    else:
+        require_postgres()
+        # No CLAIMS_QUEUE_URL: with a PostgreSQL database the queue defaults to it.
+        with postgres_database() as url:
+            yield {"DATABASE_URL": url}
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql", "redis"])
 def test_a_real_worker_runs_a_background_import(tmp_path, kind):
     folder = tmp_path / "in"
     folder.mkdir()
     for n, body in enumerate((HOUSING, EXPORTS, TRAMS)):
         (folder / f"{n}.md").write_text(f"---\ntitle: Story {n}\nsource: Wire\n---\n\n{body}\n")
     (folder / "bad.json").write_text("[1, 2]")
-    with _database(kind, tmp_path) as url:
+    with _queue_environment(kind, tmp_path) as settings:
         env = {
             **os.environ,
-            "DATABASE_URL": url,
+            **settings,
             "CLAIMS_INDEX_PATH": str(tmp_path / "jobs.faiss"),
             "HF_HUB_OFFLINE": "1",
         }
-        # On PostgreSQL the queue defaults to the same database; on SQLite, a file beside it.
-        if kind == "sqlite":
-            env["CLAIMS_QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.db'}"
         assert _flask(env, "init-db").wait(timeout=120) == 0
         worker = _flask(env, "worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
