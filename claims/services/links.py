@@ -65,10 +65,7 @@ def current_verdicts(session: Session, claim_ids: Iterable[int]) -> dict[int, Ve
 
 
 def _hydrate(
-    session: Session,
-    matches: list[Match],
-    filters: ClaimFilters | None = None,
-    with_verdicts: bool = True,
+    session: Session, matches: list[Match], filters: ClaimFilters | None = None
 ) -> list[SimilarClaim]:
     """Load the claims behind matches, keep those passing the filters, in match order."""
     if not matches:
@@ -82,7 +79,7 @@ def _hydrate(
     if filters is not None:
         query = apply_filters(query, filters)
     rows = {claim.id: (claim, article, source) for claim, article, source in session.exec(query)}
-    verdicts = current_verdicts(session, rows) if with_verdicts else {}
+    verdicts = current_verdicts(session, rows)
     return [
         SimilarClaim(*rows[m.claim_id], score=m.score, verdict=verdicts.get(m.claim_id))
         for m in matches
@@ -114,16 +111,11 @@ def similar_to(
     claim: Claim,
     k: int,
     depth: int = MATCH_DEPTH,
-    min_score: float = 0.0,
-    with_verdicts: bool = True,
 ) -> list[SimilarClaim]:
-    """Return the k best matches scoring at least `min_score` among other articles' claims."""
+    """Return the k best matches for a stored claim among other articles' claims."""
     text = claim.match_text or claim.text
     matches = index.match(vector_of(claim), text, claim.language, max(depth, k * 3))
-    # Loading claims and comparing their facts costs more than matching: skip the weak ones.
-    matches = [m for m in matches if m.score >= min_score]
-    hydrated = _hydrate(session, matches, with_verdicts=with_verdicts)
-    found = [s for s in hydrated if s.claim.article_id != claim.article_id]
+    found = [s for s in _hydrate(session, matches) if s.claim.article_id != claim.article_id]
     return compare_facts(claim.text, claim.language, found[:k])
 
 
@@ -133,37 +125,67 @@ def link_near_duplicates(
     claims: list[Claim],
     threshold: float,
     autolink: float = NEVER,
-) -> list[ClaimLink]:
-    """Link each new claim to every match at or above the threshold.
+) -> int:
+    """Link each new claim to its best matches at or above the threshold; return how many.
 
     Links at or above `autolink` are confirmed at once, unless their figures, dates or names
     differ: "same claim, different facts" always waits for a person.
     """
-    links: dict[tuple[int, int], ClaimLink] = {}
+    matches = {
+        claim.id: [
+            m
+            for m in index.match(
+                vector_of(claim), claim.match_text or claim.text, claim.language, MATCH_DEPTH
+            )
+            if m.score >= threshold
+        ]
+        for claim in claims
+    }
+    others = _link_candidates(session, {m.claim_id for found in matches.values() for m in found})
+    links: dict[tuple[int, int], dict] = {}
     for claim in claims:
-        found = similar_to(
-            session, index, claim, LINKS_PER_CLAIM, min_score=threshold, with_verdicts=False
-        )
-        for other in found:
-            pair = (min(claim.id, other.claim.id), max(claim.id, other.claim.id))
+        found = [
+            m
+            for m in matches[claim.id]
+            if m.claim_id in others and others[m.claim_id].article_id != claim.article_id
+        ]
+        for match in found[:LINKS_PER_CLAIM]:
+            pair = (min(claim.id, match.claim_id), max(claim.id, match.claim_id))
             if pair not in links:
-                links[pair] = _new_link(pair, other, autolink)
+                links[pair] = _new_link(pair, match.score, claim, others[match.claim_id], autolink)
     known = _existing_pairs(session, links)
-    new_links = [link for pair, link in links.items() if pair not in known]
-    session.add_all(new_links)
+    new_links = [row for pair, row in links.items() if pair not in known]
+    if new_links:
+        # Core rows, not ORM objects: a big import writes thousands of links.
+        session.execute(sa.insert(ClaimLink), new_links)
     session.commit()
-    return new_links
+    return len(new_links)
 
 
-def _new_link(pair: tuple[int, int], match: SimilarClaim, autolink: float) -> ClaimLink:
-    """Build a link, confirmed by the system when the match is certain enough."""
-    link = ClaimLink(claim_a_id=pair[0], claim_b_id=pair[1], score=match.score)
-    if match.score >= autolink and not match.differences:
-        link.state, link.decided_by, link.decided_at = "confirmed", AUTO_ACTOR, utcnow()
-    return link
+def _link_candidates(session: Session, ids: set[int]) -> dict[int, sa.Row]:
+    """Return id, article, text and language of the matchable claims among these ids."""
+    if not ids:
+        return {}
+    query = select(Claim.id, Claim.article_id, Claim.text, Claim.language).where(
+        Claim.id.in_(ids), Claim.status.not_in(HIDDEN_STATUSES)
+    )
+    return {row.id: row for row in session.exec(query)}
 
 
-def _existing_pairs(session: Session, links: dict[tuple[int, int], ClaimLink]) -> set:
+def _new_link(
+    pair: tuple[int, int], score: float, claim: Claim, other: sa.Row, autolink: float
+) -> dict:
+    """A link row, confirmed by the system when the match is certain and the facts agree."""
+    row = {"claim_a_id": pair[0], "claim_b_id": pair[1], "score": score}
+    row |= {"state": "suggested", "decided_by": None, "decided_at": None, "created_at": utcnow()}
+    if score >= autolink and not differences(
+        claim.text, other.text, claim.language, other.language
+    ):
+        row |= {"state": "confirmed", "decided_by": AUTO_ACTOR, "decided_at": utcnow()}
+    return row
+
+
+def _existing_pairs(session: Session, links: dict[tuple[int, int], dict]) -> set:
     """Return which of these pairs are already linked."""
     if not links:
         return set()
