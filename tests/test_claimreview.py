@@ -9,6 +9,13 @@ import pytest
 
 from tests.conftest import HashingEmbedder, login, make_app
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 EXPORTS = "Finance minister Jane Doe claimed that exports rose by 12 percent last year."
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 HOUSING = "The mayor said 300 new homes were built in the city during 2023."

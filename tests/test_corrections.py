@@ -17,6 +17,13 @@ from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Ver
 from tests.conftest import HashingEmbedder
 from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 ROOT = Path(__file__).resolve().parent.parent
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 HOUSING = "The mayor said 300 new homes were built in the city during 2023."

@@ -26,6 +26,13 @@ from claims.services.dashboard import (
     verdicts_per_week,
 )
 
+
+@pytest.fixture
+def app(any_db_app):
+    """Run this module on SQLite and, when configured, on PostgreSQL."""
+    return any_db_app
+
+
 HOMES = "The mayor said 300 new homes were built in the city during 2023."
 MISSILE = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
 EXPORTS = "Finance minister Jane Doe claimed that exports rose by 12 percent last year."
