@@ -85,7 +85,10 @@ def import_command(
     label = _label(files)
     with _session() as session:
         if background:
-            job_id = job_queue().enqueue_import(session, articles, label, "cli", skipped)
+            try:
+                job_id = job_queue().enqueue_import(session, articles, label, "cli", skipped)
+            except ClaimsError as exc:
+                raise click.ClickException(exc.message) from None
             click.echo(f"Queued job {job_id}: {len(articles)} article(s) from {label}.")
             if no_follow:
                 return
@@ -167,10 +170,13 @@ def _report(job: Job) -> None:
 @click.option("--threads", type=click.IntRange(1, 16), default=1, show_default=True)
 def worker(threads: int) -> None:
     """Run queued imports until stopped (Ctrl-C); start one or more beside the web app."""
-    with _session():
-        pass
+    _session().close()  # refuses an out-of-date schema before any job runs
+    try:
+        huey = job_queue().huey
+    except ClaimsError as exc:
+        raise click.ClickException(exc.message) from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    consumer = job_queue().huey.create_consumer(workers=threads, worker_type="thread")
+    consumer = huey.create_consumer(workers=threads, worker_type="thread")
     click.echo(f"Worker started on {current_app.config['QUEUE_URL'].split('@')[-1]}.")
     consumer.run()
 

@@ -29,3 +29,9 @@ class TooLarge(ClaimsError):
     """The input is over a size limit."""
 
     status = 413
+
+
+class Unavailable(ClaimsError):
+    """A service the request needs (the job queue) cannot be reached or is misconfigured."""
+
+    status = 503

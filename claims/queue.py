@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
 from sqlmodel import Session
 
-from claims.errors import InvalidInput
+from claims.errors import InvalidInput, Unavailable
 from claims.extensions import services
 from claims.schemas import ArticleIn
 from claims.services.articles import ingest_batch, options_for
@@ -62,6 +62,12 @@ class JobQueue:
                 self._huey = huey
         return self._huey
 
+    @property
+    def import_task(self):
+        """Return the registered import task (enqueue it by calling it)."""
+        self.huey  # noqa: B018 - building the queue registers the task
+        return self._import_task
+
     def _run_import(self, job_id: int, articles: list[dict]) -> None:
         """The import task: run a queued job inside this app."""
         with self.app.app_context():
@@ -77,8 +83,13 @@ class JobQueue:
             session.add(job)
             session.commit()
         payload = [a.model_dump(mode="json") for a in articles]
-        self.huey  # noqa: B018 - builds the queue and registers the task
-        self._import_task(job.id, payload)
+        try:
+            self.import_task(job.id, payload)
+        except Exception as exc:  # noqa: BLE001 - any queue failure: the job must not wait forever
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = f"The job queue cannot take imports: {reason}"
+            finish(session, job, message)
+            raise Unavailable(message + " Check CLAIMS_QUEUE_URL and try again.") from None
         return job.id
 
 

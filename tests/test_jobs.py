@@ -235,3 +235,25 @@ def test_a_real_worker_runs_a_background_import(tmp_path, kind):
         listing = _output(env, "jobs")
         assert "done" in listing and "4/4" in listing and "failed 1" in listing
         assert "claims 3 " in _output(env, "index-status")
+
+
+def test_an_unreachable_queue_refuses_the_batch_and_fails_the_job(app, client, runner, tmp_path):
+    app.config["QUEUE_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    payload = {"articles": [{"title": "Homes", "source": "Wire", "body": HOUSING}]}
+    response = client.post("/api/imports", json=payload)
+    assert response.status_code == 503
+    assert "The job queue cannot take imports" in response.get_json()["error"]
+    job = client.get("/api/jobs/1").get_json()["job"]
+    assert job["status"] == "failed" and "cannot take imports" in job["message"]
+    assert count(app, Article) == 0
+    story = tmp_path / "a.md"
+    story.write_text(f"---\ntitle: Homes\nsource: Wire\n---\n\n{HOUSING}\n")
+    result = runner.invoke(args=["claims", "import", "--background", str(story)])
+    assert result.exit_code == 1 and "The job queue cannot take imports" in result.output
+
+
+def test_a_worker_on_a_bad_queue_url_says_so(app, runner):
+    app.config["QUEUE_URL"] = "ftp://example.org/queue"
+    result = runner.invoke(args=["claims", "worker"])
+    assert result.exit_code == 1
+    assert "is not a queue: use sqlite:///…, postgresql://… or redis://…" in result.output
