@@ -25,6 +25,7 @@ from claims.cleaning import matching_text  # noqa: E402
 from claims.config import PACKAGED_MODEL  # noqa: E402
 from claims.embedder import Embedder  # noqa: E402
 from claims.index import ClaimIndex  # noqa: E402
+from claims.lexical import LexicalIndex  # noqa: E402
 from claims.services.evaluation import read_tsv  # noqa: E402
 from claims.services.links import MATCH_DEPTH  # noqa: E402
 from claims.vectors import VectorIndex  # noqa: E402
@@ -54,8 +55,9 @@ def build_index(embedder: Embedder, texts: list[str], path: Path) -> ClaimIndex:
     index = ClaimIndex(path, embedder.name)
     index.dense = VectorIndex(vectors.shape[1])
     index.dense.add(list(range(1, len(texts) + 1)), vectors)
-    for claim_id, text in enumerate(texts, start=1):
-        index.lexical.add(claim_id, text, "en")
+    index.lexical = LexicalIndex.build(
+        (claim_id, text, "en") for claim_id, text in enumerate(texts, start=1)
+    )
     return index
 
 

@@ -206,6 +206,11 @@ def index_status() -> None:
         mapped = ", memory-mapped" if index.dense is not None and index.dense.mapped else ""
         click.echo(f"file {index.path} ({size / 1e6:.1f} MB{mapped})")
         click.echo(f"recall@10 {index.recall:.4f} against exact search, measured at build")
+        segments, recent = index.lexical.layout()
+        click.echo(
+            f"bm25 {len(index.lexical)} claims in {segments} segment(s) and {recent} recent, "
+            f"at {index.lexical_path}"
+        )
 
 
 @group.command("reindex")

@@ -1,4 +1,4 @@
-"""The claim index: FAISS vectors plus BM25 texts, a cache derived from the database.
+"""The claim index: FAISS vectors plus BM25 postings, a cache derived from the database.
 
 Invariants: it is written only after the claims' transaction commits; IndexState in the
 database says what it should hold, and any disagreement (model, count, version) rebuilds it
@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.lexical import LexicalIndex
+from claims.lexical import LexicalIndex, prune
 from claims.matching import DENSE_WEIGHT, Match, fuse
 from claims.models import Claim, IndexState, utcnow
 from claims.vectors import VectorIndex, ivf_lists, recall_at_k
@@ -73,6 +73,11 @@ class ClaimIndex:
         """Return the sidecar file recording what the saved index holds."""
         return self.path.with_suffix(".json")
 
+    @property
+    def lexical_path(self) -> Path:
+        """Return the folder holding the saved BM25 segments."""
+        return self.path.with_suffix(".lexical")
+
     def __len__(self) -> int:
         return len(self.dense) if self.dense is not None else 0
 
@@ -124,9 +129,23 @@ class ClaimIndex:
             return False
         dense.set_nprobe(self.nprobe)
         self.dense, self.recall = dense, float(meta.get("recall", 1.0))
-        self.lexical = self._lexical_from_db(session)
+        self.lexical = self._load_lexical(session, meta.get("lexical"), state.count)
         self.version = state.version
         return True
+
+    def _load_lexical(self, session: Session, manifest: dict | None, count: int) -> LexicalIndex:
+        """Open the saved BM25 segments, or rebuild them from the database if they don't fit."""
+        if manifest is not None:
+            try:
+                lexical = LexicalIndex.load(self.lexical_path, manifest, mmap=self.mmap)
+            except (OSError, ValueError):
+                lexical = None
+            if lexical is not None and len(lexical) == count:
+                return lexical
+        return LexicalIndex.build(
+            (claim_id, text, language)
+            for claim_id, text, language, _ in self._embedded_claims(session)
+        )
 
     def _embedded_claims(self, session: Session):
         """Yield (id, text, language, embedding) of claims embedded with this model."""
@@ -142,23 +161,16 @@ class ClaimIndex:
         )
         yield from session.exec(query).yield_per(5000)
 
-    def _lexical_from_db(self, session: Session) -> LexicalIndex:
-        """Build the BM25 index from the stored claim texts."""
-        lexical = LexicalIndex()
-        for claim_id, text, language, _ in self._embedded_claims(session):
-            lexical.add(claim_id, text, language)
-        return lexical
-
     def rebuild(self, session: Session) -> int:
         """Rebuild both indexes from the stored vectors and record the new state."""
         with self._lock:
-            ids, vectors, lexical = [], [], LexicalIndex()
+            ids, vectors, texts = [], [], []
             for claim_id, text, language, embedding in self._embedded_claims(session):
                 ids.append(claim_id)
                 vectors.append(np.frombuffer(embedding, dtype=np.float32))
-                lexical.add(claim_id, text, language)
+                texts.append((claim_id, text, language))
             self.dense = self._build_dense(ids, np.vstack(vectors)) if vectors else None
-            self.lexical = lexical
+            self.lexical = LexicalIndex.build(texts)
             self._bump_state(session)
             self.save()
             return len(ids)
@@ -238,16 +250,27 @@ class ClaimIndex:
                 "count": len(self),
                 "kind": self.dense.kind,
                 "recall": self.recall,
+                "lexical": self.lexical.save(self.lexical_path),
             }
+            previous = self._saved_lexical()
             tmp = self.meta_path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(meta))
             os.replace(tmp, self.meta_path)
+            # Keep the previous generation too: another process may be opening it right now.
+            prune(self.lexical_path, _lexical_files(meta["lexical"]) | _lexical_files(previous))
+
+    def _saved_lexical(self) -> dict | None:
+        """Return the lexical manifest of the sidecar on disk, if readable."""
+        try:
+            return json.loads(self.meta_path.read_text()).get("lexical")
+        except (OSError, ValueError, AttributeError):
+            return None
 
     def score(self, vector: np.ndarray, text: str, language: str, claim_id: int) -> Match:
         """Return the fused match score of a text against one indexed claim."""
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         dense = float(self.dense.reconstruct(claim_id) @ query) if self.dense else 0.0
-        lexical = self.lexical.scores(text, language).get(claim_id, 0.0)
+        lexical = self.lexical.score_all(text, language).of([claim_id]).get(claim_id, 0.0)
         return fuse({claim_id: dense}, {claim_id: lexical}, self.dense_weight)[0]
 
     def match(self, vector: np.ndarray, text: str, language: str, depth: int) -> list[Match]:
@@ -256,10 +279,15 @@ class ClaimIndex:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         dense = dict(self.dense.search(query, depth)[0])
-        lexical_all = self.lexical.scores(text, language)
-        top_lexical = sorted(lexical_all.items(), key=lambda item: -item[1])[:depth]
-        for claim_id, _ in top_lexical:
+        scored = self.lexical.score_all(text, language)
+        for claim_id, _ in scored.top(depth):
             if claim_id not in dense:
                 dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query[0])
-        lexical = {claim_id: lexical_all.get(claim_id, 0.0) for claim_id in dense}
-        return fuse(dense, lexical, self.dense_weight)
+        return fuse(dense, scored.of(dense), self.dense_weight)
+
+
+def _lexical_files(manifest: dict | None) -> set[str]:
+    """Return the file names a lexical manifest refers to."""
+    if not isinstance(manifest, dict):
+        return set()
+    return {*manifest.get("segments", ()), manifest.get("hidden")} - {None}

@@ -59,7 +59,7 @@ def _wait_until_up(base: str, server: subprocess.Popen) -> None:
         try:
             urllib.request.urlopen(f"{base}/login", timeout=5).close()
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while it starts
             time.sleep(0.3)
     raise AssertionError("gunicorn did not start")
 

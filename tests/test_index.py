@@ -5,6 +5,7 @@ import pytest
 from sqlmodel import Session, select
 
 from claims.index import ClaimIndex
+from claims.lexical import LexicalIndex
 from claims.models import Claim, IndexState
 from claims.schemas import ArticleIn
 from claims.services.articles import ingest_article
@@ -115,3 +116,36 @@ def test_match_fuses_dense_and_lexical(setup):
     assert np.isclose(
         top.dense, float(embedder.encode([text])[0] @ embedder.encode([target.text])[0])
     )
+
+
+QUERY = "Le ministre annonce 12 000 postes créés en 2024."
+
+
+def test_another_process_opens_the_saved_bm25_without_rereading_claims(setup, monkeypatch):
+    session, _, index = setup
+    expected = index.lexical.scores(QUERY, "fr")
+    assert expected and any(index.lexical_path.iterdir())
+
+    def no_rebuild(documents):
+        raise AssertionError("the saved BM25 segments should have been opened")
+
+    monkeypatch.setattr(LexicalIndex, "build", no_rebuild)
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    assert reader.lexical.scores(QUERY, "fr") == expected
+    assert len(reader.lexical) == len(claim_ids(session))
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_missing_or_damaged_bm25_files_are_rebuilt_from_the_database(setup, damage):
+    session, _, index = setup
+    expected = index.lexical.scores(QUERY, "fr")
+    for segment in index.lexical_path.iterdir():
+        for file in segment.iterdir():
+            if damage == "delete":
+                file.unlink()
+            else:
+                file.write_bytes(file.read_bytes()[:20])
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    assert reader.lexical.scores(QUERY, "fr") == expected

@@ -114,7 +114,8 @@ def test_index_status_reports_kind_size_and_recall(client, runner):
     result = runner.invoke(args=["claims", "index-status"])
     assert result.exit_code == 0, result.output
     assert "claims 1 " in result.output and "search exact" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("recall@10 1.0000")
+    assert "\nrecall@10 1.0000 " in result.output
+    assert "\nbm25 1 claims in 1 segment(s) and 0 recent" in result.output
 
 
 @pytest.mark.parametrize("kind", ["exact", "ivf"])

@@ -1,6 +1,13 @@
 """BM25 with accent folding, stop words and stemming."""
 
-from claims.lexical import LexicalIndex, fold, tokenize
+import math
+import random
+from collections import Counter
+
+import pytest
+
+from claims import lexical
+from claims.lexical import LexicalIndex, fold, prune, tokenize
 
 
 def test_fold_strips_accents_and_case():
@@ -52,3 +59,152 @@ def test_empty_query_or_index_gives_nothing():
     index = LexicalIndex()
     index.add(1, "text", "en")
     assert index.search("the of", "en", 5) == []
+
+
+# --- segments: bulk builds, saves, memory-mapped loads -------------------------------------
+
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+]
+
+
+def reference_scores(docs: dict[int, str], query: str) -> dict[int, float]:
+    """BM25 computed the plain way, to check the array implementation against."""
+    bags = {doc_id: Counter(tokenize(text, "en")) for doc_id, text in docs.items()}
+    terms = Counter(tokenize(query, "en"))
+    n = len(bags)
+    avg = sum(sum(b.values()) for b in bags.values()) / n or 1.0
+
+    def weight(tf: float, length: float) -> float:
+        return tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+
+    idf = {
+        t: math.log(1 + (n - (df := sum(t in b for b in bags.values())) + 0.5) / (df + 0.5))
+        for t in terms
+    }
+    own = sum(q * idf[t] * weight(q, sum(terms.values())) for t, q in terms.items())
+    scores = {}
+    for doc_id, bag in bags.items():
+        score = sum(
+            q * idf[t] * weight(bag[t], sum(bag.values())) for t, q in terms.items() if t in bag
+        )
+        if score:
+            scores[doc_id] = min(1.0, score / own)
+    return scores
+
+
+def random_docs(rng: random.Random, ids: range) -> dict[int, str]:
+    return {i: " ".join(rng.choices(WORDS, k=rng.randint(0, 9))) for i in ids}
+
+
+def assert_same_scores(index: LexicalIndex, docs: dict[int, str], rng: random.Random) -> None:
+    assert len(index) == len(docs)
+    for _ in range(20):
+        query = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
+        got, want = index.scores(query, "en"), reference_scores(docs, query)
+        assert got.keys() == want.keys(), query
+        for doc_id, score in want.items():
+            assert got[doc_id] == pytest.approx(score, rel=1e-9), (query, doc_id)
+
+
+def test_bulk_build_scores_like_plain_bm25():
+    rng = random.Random(1)
+    docs = random_docs(rng, range(1, 300))
+    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
+    assert_same_scores(index, docs, rng)
+
+
+def test_adds_removals_and_saves_keep_scoring_right(tmp_path, monkeypatch):
+    """Recent documents, a delta segment, hidden base documents and a full merge agree."""
+    monkeypatch.setattr(lexical, "MIN_MERGE", 40)
+    rng = random.Random(2)
+    docs = random_docs(rng, range(1, 200))
+    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
+    for round_ in range(6):
+        for doc_id in rng.sample(sorted(docs), 10):
+            index.remove(doc_id)
+            del docs[doc_id]
+        for doc_id in rng.sample(range(1, 260), 15):  # new ids and replacements alike
+            docs[doc_id] = " ".join(rng.choices(WORDS, k=rng.randint(1, 9)))
+            index.add(doc_id, docs[doc_id], "en")
+        assert_same_scores(index, docs, rng)
+        manifest = index.save(tmp_path)
+        assert_same_scores(index, docs, rng)
+        reopened = LexicalIndex.load(tmp_path, manifest, mmap=round_ % 2 == 0)
+        assert_same_scores(reopened, docs, rng)
+        index = reopened
+    assert len(manifest["segments"]) in (1, 2)
+
+
+def test_small_changes_go_to_a_delta_and_big_ones_merge(tmp_path, monkeypatch):
+    monkeypatch.setattr(lexical, "MIN_MERGE", 5)
+    index = LexicalIndex.build((i, f"word{i} common", "en") for i in range(1, 101))
+    first = index.save(tmp_path)
+    assert len(first["segments"]) == 1 and first["hidden"] is None
+    index.remove(1)
+    index.add(2, "replaced text", "en")
+    index.add(500, "brand new", "en")
+    second = index.save(tmp_path)
+    assert second["segments"][0] == first["segments"][0]  # the base is not rewritten
+    assert len(second["segments"]) == 2 and second["hidden"]
+    assert index.search("replaced", "en", 5)[0][0] == 2
+    assert index.search("word2", "en", 5) == [] and index.search("word1", "en", 5) == []
+    for i in range(3, 20):
+        index.remove(i)
+    third = index.save(tmp_path)
+    assert len(third["segments"]) == 1 and third["hidden"] is None
+    assert len(LexicalIndex.load(tmp_path, third)) == len(index) == 100 - 1 - 17 + 1
+
+
+def test_saving_unchanged_index_writes_nothing(tmp_path):
+    index = LexicalIndex.build([(1, "alpha beta", "en")])
+    manifest = index.save(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert index.save(tmp_path) is manifest
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_missing_segment_fails_to_load(tmp_path):
+    index = LexicalIndex.build([(1, "alpha beta", "en")])
+    manifest = index.save(tmp_path)
+    for name in manifest["segments"]:
+        for file in (tmp_path / name).iterdir():
+            file.unlink()
+    with pytest.raises(OSError):
+        LexicalIndex.load(tmp_path, manifest)
+    with pytest.raises(ValueError):
+        LexicalIndex.load(tmp_path, {"nothing": 1})
+
+
+def test_prune_keeps_named_and_recent_files(tmp_path, monkeypatch):
+    index = LexicalIndex.build([(1, "alpha beta", "en")])
+    old = index.save(tmp_path)
+    index.add(2, "gamma", "en")
+    index.remove(1)
+    monkeypatch.setattr(lexical, "MIN_MERGE", 0)
+    new = index.save(tmp_path)
+    prune(tmp_path, set(new["segments"]))
+    assert (tmp_path / old["segments"][0]).exists()  # too recent to delete
+    monkeypatch.setattr(lexical, "KEEP_SECONDS", -1)
+    prune(tmp_path, set(new["segments"]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(new["segments"])
+    assert LexicalIndex.load(tmp_path, new).search("gamma", "en", 1)[0][0] == 2
+
+
+def test_top_breaks_ties_by_id_and_respects_k():
+    index = LexicalIndex.build((i, "same words here", "en") for i in (5, 3, 9, 1))
+    assert [i for i, _ in index.search("same words", "en", 3)] == [1, 3, 5]
+    assert index.search("same words", "en", 0) == []
+    scored = index.score_all("same words", "en")
+    assert scored.of([9, 42]) == {9: scored.as_dict()[9]}

@@ -6,10 +6,11 @@ import pytest
 from sqlmodel import Session, select
 
 from claims.importing import iter_paths, parse_file
+from claims.matching import Match
 from claims.models import Article, Claim, ClaimLink, Source
 from claims.schemas import ClaimFilters
 from claims.services.articles import ingest_article
-from claims.services.links import links_of, search_claims, similar_to
+from claims.services.links import hydrate, links_of, search_claims, similar_to
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,3 +135,24 @@ def test_search_uses_the_same_matching_and_filters(seeded):
         ClaimFilters(language="fr", source="AFP"),
     )
     assert french and all(s.source.name == "AFP" and s.claim.language == "fr" for s in french)
+
+
+def test_hydrating_with_a_limit_reads_on_until_enough_claims_pass_the_filters(seeded):
+    session, _, _ = seeded
+    query = (
+        select(Claim.id, Source.name)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id)
+        .order_by(Claim.id)
+    )
+    rows = session.exec(query).all()
+    wanted = rows[-1][1]  # a source whose claims come last in this ranking
+    matches = [Match(claim_id, 1 - n / 1000, 0.0, 0.0) for n, (claim_id, _) in enumerate(rows)]
+    filters = ClaimFilters(source=wanted)
+    every = hydrate(session, matches, filters)
+    assert every and all(s.source.name == wanted for s in every)
+    assert [s.claim.id for s in hydrate(session, matches, filters, limit=2)] == [
+        s.claim.id for s in every[:2]
+    ]
+    assert len(hydrate(session, matches, None, limit=3)) == 3
+    assert hydrate(session, matches[:0], None, limit=3) == []

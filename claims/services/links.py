@@ -64,10 +64,32 @@ def current_verdicts(session: Session, claim_ids: Iterable[int]) -> dict[int, Ve
     return {v.claim_id: v for v in verdicts}
 
 
-def _hydrate(
-    session: Session, matches: list[Match], filters: ClaimFilters | None = None
+def hydrate(
+    session: Session,
+    matches: list[Match],
+    filters: ClaimFilters | None = None,
+    limit: int | None = None,
 ) -> list[SimilarClaim]:
-    """Load the claims behind matches, keep those passing the filters, in match order."""
+    """Load the claims behind matches, keep those passing the filters, in match order.
+
+    With a limit, matches are loaded a batch at a time until that many pass: a search
+    returning 10 claims should not load the hundred candidates it ranked.
+    """
+    if limit is None:
+        return _hydrate_batch(session, matches, filters)
+    found: list[SimilarClaim] = []
+    size = max(2 * limit, 20)
+    for start in range(0, len(matches), size):
+        found += _hydrate_batch(session, matches[start : start + size], filters)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _hydrate_batch(
+    session: Session, matches: list[Match], filters: ClaimFilters | None
+) -> list[SimilarClaim]:
+    """Load the claims behind some matches, keep those passing the filters, in match order."""
     if not matches:
         return []
     query = (
@@ -115,7 +137,7 @@ def similar_to(
     """Return the k best matches for a stored claim among other articles' claims."""
     text = claim.match_text or claim.text
     matches = index.match(vector_of(claim), text, claim.language, max(depth, k * 3))
-    found = [s for s in _hydrate(session, matches) if s.claim.article_id != claim.article_id]
+    found = [s for s in hydrate(session, matches) if s.claim.article_id != claim.article_id]
     return compare_facts(claim.text, claim.language, found[:k])
 
 
@@ -208,7 +230,7 @@ def links_of(session: Session, claim_id: int) -> list[SimilarClaim]:
     }
     matches = [Match(other[link.id], link.score, 0.0, 0.0) for link in links]
     by_claim = {other[link.id]: link for link in links}
-    found = _hydrate(session, sorted(matches, key=lambda m: -m.score))
+    found = hydrate(session, sorted(matches, key=lambda m: -m.score))
     linked = [replace(s, link=by_claim[s.claim.id]) for s in found]
     claim = session.get(Claim, claim_id)
     return compare_facts(claim.text, claim.language, linked) if claim else linked
@@ -231,7 +253,7 @@ def search_claims(
     vector = embedder.encode([query])[0]
     # Filters apply after matching, so look deeper when they are likely to discard hits.
     depth = max(MATCH_DEPTH, k * 5) * (10 if filters != ClaimFilters() else 1)
-    found = _hydrate(session, index.match(vector, query, language, depth), filters)[:k]
+    found = hydrate(session, index.match(vector, query, language, depth), filters, limit=k)
     return compare_facts(text, language, found)
 
 
