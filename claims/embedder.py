@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from claims.config import PACKAGED_MODEL
+
+# torch threads for encoding one text (a search query). On cores shared with other workers,
+# torch's spinning threads turned a 22 ms query into 50-550 ms; one thread stays steady.
+QUERY_THREADS = 1
 
 
 def resolve_model(name: str) -> str:
@@ -53,11 +59,29 @@ class Embedder:
         """Return one normalised float32 row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._load().encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        model = self._load()
+        with _torch_threads(QUERY_THREADS if len(texts) == 1 else None):
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@contextmanager
+def _torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with `count` torch threads (None: leave them as they are)."""
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
