@@ -205,6 +205,11 @@ def index_status() -> None:
         click.echo(f"search {kind} (exact up to {index.exact_limit:,} claims)")
         mapped = ", memory-mapped" if index.dense is not None and index.dense.mapped else ""
         click.echo(f"file {index.path} ({size / 1e6:.1f} MB{mapped})")
+        if index.dense is not None:
+            click.echo(
+                f"since written: {len(index.dense.delta)} vector(s) added, "
+                f"{len(index.dense.hidden)} removed or replaced, at {index.delta_path}"
+            )
         click.echo(f"recall@10 {index.recall:.4f} against exact search, measured at build")
         segments, recent = index.lexical.layout()
         click.echo(

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from claims.lexical import LexicalIndex, prune
 from claims.matching import DENSE_WEIGHT, Match, fuse
 from claims.models import Claim, IndexState, utcnow
-from claims.vectors import VectorIndex, ivf_lists, recall_at_k
+from claims.vectors import TieredIndex, VectorIndex, ivf_lists, recall_at_k
 
 STATE_ID = 1
 # Exact search up to this many claims (6 ms a query at 10^5 here), IVF beyond.
@@ -62,7 +62,7 @@ class ClaimIndex:
         self.mmap = mmap
         # Recall@10 of the dense index against exact search, measured when it was built.
         self.recall = 1.0
-        self.dense: VectorIndex | None = None
+        self.dense: TieredIndex | None = None
         self.lexical = LexicalIndex()
         self.version = -1
         self._verified = False
@@ -72,6 +72,11 @@ class ClaimIndex:
     def meta_path(self) -> Path:
         """Return the sidecar file recording what the saved index holds."""
         return self.path.with_suffix(".json")
+
+    @property
+    def delta_path(self) -> Path:
+        """Return the folder holding the vectors changed since the index file was written."""
+        return self.path.with_suffix(".delta")
 
     @property
     def lexical_path(self) -> Path:
@@ -120,7 +125,7 @@ class ClaimIndex:
             return False
         try:
             meta = json.loads(self.meta_path.read_text())
-            dense = VectorIndex.load(self.path, mmap=self.mmap)
+            dense = TieredIndex.load(self.path, self.delta_path, meta.get("dense"), self.mmap)
         except (OSError, ValueError, RuntimeError):
             return False
         expected = {"model": state.model, "version": state.version, "count": state.count}
@@ -169,7 +174,9 @@ class ClaimIndex:
                 ids.append(claim_id)
                 vectors.append(np.frombuffer(embedding, dtype=np.float32))
                 texts.append((claim_id, text, language))
-            self.dense = self._build_dense(ids, np.vstack(vectors)) if vectors else None
+            self.dense = (
+                TieredIndex(self._build_dense(ids, np.vstack(vectors))) if vectors else None
+            )
             self.lexical = LexicalIndex.build(texts)
             self._bump_state(session)
             self.save()
@@ -193,7 +200,7 @@ class ClaimIndex:
     def _grow(self) -> None:
         """Switch from exact search to IVF once the collection outgrows `exact_limit`."""
         if self.dense is not None and self.dense.exact and len(self.dense) > self.exact_limit:
-            self.dense = self._build_dense(*self.dense.vectors())
+            self.dense = TieredIndex(self._build_dense(*self.dense.vectors()))
 
     def _bump_state(self, session: Session) -> None:
         """Record that the index moved on: new version, current count and model."""
@@ -216,7 +223,7 @@ class ClaimIndex:
             return
         with self._lock:
             if self.dense is None:
-                self.dense = VectorIndex(len(vector_of(claims[0])))
+                self.dense = TieredIndex(VectorIndex(len(vector_of(claims[0]))))
             ids = [c.id for c in claims]
             self.dense.add(ids, np.vstack([vector_of(c) for c in claims]))
             for claim in claims:
@@ -243,28 +250,30 @@ class ClaimIndex:
         with self._lock:
             if self.dense is None:
                 return
-            self.dense.save(self.path)
             meta = {
                 "model": self.model,
                 "version": self.version,
                 "count": len(self),
                 "kind": self.dense.kind,
                 "recall": self.recall,
+                "dense": self.dense.save(self.path, self.delta_path),
                 "lexical": self.lexical.save(self.lexical_path),
             }
-            previous = self._saved_lexical()
+            previous = self._saved_meta()
             tmp = self.meta_path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(meta))
             os.replace(tmp, self.meta_path)
             # Keep the previous generation too: another process may be opening it right now.
-            prune(self.lexical_path, _lexical_files(meta["lexical"]) | _lexical_files(previous))
+            for key, folder in (("dense", self.delta_path), ("lexical", self.lexical_path)):
+                prune(folder, _files(meta[key]) | _files(previous.get(key)))
 
-    def _saved_lexical(self) -> dict | None:
-        """Return the lexical manifest of the sidecar on disk, if readable."""
+    def _saved_meta(self) -> dict:
+        """Return the sidecar on disk, or an empty dict when there is none to read."""
         try:
-            return json.loads(self.meta_path.read_text()).get("lexical")
-        except (OSError, ValueError, AttributeError):
-            return None
+            meta = json.loads(self.meta_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
 
     def score(self, vector: np.ndarray, text: str, language: str, claim_id: int) -> Match:
         """Return the fused match score of a text against one indexed claim."""
@@ -286,8 +295,13 @@ class ClaimIndex:
         return fuse(dense, scored.of(dense), self.dense_weight)
 
 
-def _lexical_files(manifest: dict | None) -> set[str]:
-    """Return the file names a lexical manifest refers to."""
+def _files(manifest: object) -> set[str]:
+    """Return the file names a saved manifest refers to."""
     if not isinstance(manifest, dict):
         return set()
-    return {*manifest.get("segments", ()), manifest.get("hidden")} - {None}
+    names: set[str] = set()
+    for value in manifest.values():
+        names.update(
+            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+        )
+    return names

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -103,12 +104,24 @@ class VectorIndex:
             self._own()
             return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
-    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """Return, for each query vector, up to k (id, cosine) pairs, best first."""
+    def search(
+        self, vectors: np.ndarray, k: int, skip: faiss.IDSelector | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Return, for each query vector, up to k (id, cosine) pairs, best first.
+
+        `skip` selects ids to leave out, such as vectors removed since the file was written.
+        """
         matrix = self._check(vectors)
         if len(self) == 0 or k <= 0:
             return [[] for _ in range(len(matrix))]
-        scores, ids = self._index.search(matrix, min(k, len(self)))
+        params = None
+        if skip is not None:
+            params = (
+                faiss.SearchParameters(sel=skip)
+                if self.exact
+                else faiss.SearchParametersIVF(sel=skip, nprobe=self._index.nprobe)
+            )
+        scores, ids = self._index.search(matrix, min(k, len(self)), params=params)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i != -1]
             for row_ids, row_scores in zip(ids, scores, strict=True)
@@ -228,3 +241,169 @@ def recall_at_k(
         for truth, hits in zip(exact, index.search(chunk, k), strict=True):
             found += len(set(id_array[truth].tolist()) & {i for i, _ in hits})
     return round(found / (len(probes) * min(k, len(ids))), 4)
+
+
+# A save writes the changes since the base file in a small delta. Once they outgrow this
+# share of the base (and MIN_MERGE vectors), they are merged and the base is rewritten.
+MERGE_SHARE = 0.125
+MIN_MERGE = 20_000
+
+
+class TieredIndex:
+    """A base index, memory-mapped and rewritten rarely, plus the changes made since.
+
+    Vectors added since the base was written live in a small exact `delta`; base ids removed
+    or replaced since are `hidden` and skipped by searches. Saving a change to a 10^6-claim
+    index then writes kilobytes, not the 1.5 GB base.
+    """
+
+    def __init__(
+        self,
+        base: VectorIndex,
+        delta: VectorIndex | None = None,
+        hidden: Iterable[int] = (),
+        written: bool = False,
+    ) -> None:
+        self.base = base
+        self.delta = delta if delta is not None else VectorIndex(base.dimension)
+        self.hidden = set(hidden)
+        self.recent = set(self.delta.ids())
+        # Whether the base file on disk holds exactly `base`.
+        self.written = written
+        self._base_ids: np.ndarray | None = None
+        self._skip: faiss.IDSelector | None = None
+        self._manifest: dict | None = None
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self.base) - len(self.hidden) + len(self.delta)
+
+    @property
+    def dimension(self) -> int:
+        """Return the vector dimension."""
+        return self.base.dimension
+
+    @property
+    def kind(self) -> str:
+        """Describe the base index's search."""
+        return self.base.kind
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether searches are exhaustive."""
+        return self.base.exact
+
+    @property
+    def mapped(self) -> bool:
+        """Tell whether the base vectors are memory-mapped."""
+        return self.base.mapped
+
+    def set_nprobe(self, nprobe: int) -> None:
+        """Set how many IVF lists a base search visits."""
+        self.base.set_nprobe(nprobe)
+
+    def _in_base(self, ids: np.ndarray) -> np.ndarray:
+        """Return those of `ids` the base holds and has not hidden."""
+        if self._base_ids is None:
+            self._base_ids = np.sort(np.asarray(self.base.ids(), dtype=np.int64))
+        found = ids[np.isin(ids, self._base_ids)]
+        return found[~np.isin(found, np.fromiter(self.hidden, dtype=np.int64))]
+
+    def _hide(self, ids: np.ndarray) -> int:
+        """Hide base ids; return how many were visible."""
+        visible = self._in_base(ids)
+        if len(visible):
+            self.hidden.update(visible.tolist())
+            self._skip = None
+        return len(visible)
+
+    def add(self, ids: list[int], vectors: np.ndarray) -> None:
+        """Add vectors under ids, replacing any present; the base itself is left alone."""
+        with self._lock:
+            self._hide(np.asarray(ids, dtype=np.int64))
+            self.delta.add(ids, vectors)
+            self.recent.update(ids)
+            self._manifest = None
+
+    def remove(self, ids: list[int]) -> int:
+        """Remove the given ids and return how many were present."""
+        with self._lock:
+            gone = self.delta.remove(ids) + self._hide(np.asarray(ids, dtype=np.int64))
+            self.recent.difference_update(ids)
+            self._manifest = None
+            return gone
+
+    def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Return, for each query vector, up to k (id, cosine) pairs, best first."""
+        with self._lock:
+            if self.hidden and self._skip is None:
+                hidden = np.fromiter(self.hidden, dtype=np.int64)
+                self._skip = faiss.IDSelectorNot(faiss.IDSelectorBatch(hidden))
+            skip = self._skip if self.hidden else None
+        found = self.base.search(vectors, k, skip)
+        recent = self.delta.search(vectors, k)
+        # Ties by id, so the order never depends on which tier holds a vector.
+        return [
+            sorted(a + b, key=lambda hit: (-hit[1], hit[0]))[:k]
+            for a, b in zip(found, recent, strict=True)
+        ]
+
+    def reconstruct(self, claim_id: int) -> np.ndarray:
+        """Return the stored vector of one id."""
+        if claim_id in self.recent:
+            return self.delta.reconstruct(claim_id)
+        return self.base.reconstruct(claim_id)
+
+    def ids(self) -> list[int]:
+        """Return every id held."""
+        return [i for i in self.base.ids() if i not in self.hidden] + self.delta.ids()
+
+    def vectors(self) -> tuple[list[int], np.ndarray]:
+        """Return every id and its vector."""
+        ids = self.ids()
+        if not ids:
+            return [], np.zeros((0, self.dimension), dtype=np.float32)
+        return ids, np.vstack([self.reconstruct(i) for i in ids])
+
+    def save(self, path: Path, folder: Path) -> dict:
+        """Write what changed: the delta and hidden ids into `folder`, or a merged base.
+
+        Returns the manifest naming the files, to record beside the index.
+        """
+        with self._lock:
+            if self._manifest is not None and self.written:
+                return self._manifest
+            pending = len(self.delta) + len(self.hidden)
+            if not self.written or pending > max(MIN_MERGE, len(self.base) * MERGE_SHARE):
+                self._merge()
+                self.base.save(path)
+                self.written = True
+            self._manifest = {"delta": None, "hidden": None}
+            folder.mkdir(parents=True, exist_ok=True)
+            if len(self.delta):
+                self._manifest["delta"] = f"delta-{uuid.uuid4().hex[:12]}.faiss"
+                self.delta.save(folder / self._manifest["delta"])
+            if self.hidden:
+                self._manifest["hidden"] = f"hidden-{uuid.uuid4().hex[:12]}.npy"
+                np.save(folder / self._manifest["hidden"], np.fromiter(self.hidden, np.int64))
+            return self._manifest
+
+    def _merge(self) -> None:
+        """Fold the delta and the hidden ids into the base."""
+        if self.hidden:
+            self.base.remove(list(self.hidden))
+        if len(self.delta):
+            self.base.add(*self.delta.vectors())
+        self.delta, self.hidden, self.recent = VectorIndex(self.dimension), set(), set()
+        self._base_ids, self._skip = None, None
+
+    @classmethod
+    def load(cls, path: Path, folder: Path, manifest: dict | None, mmap: bool) -> TieredIndex:
+        """Open a saved base and the delta and hidden ids its manifest names."""
+        base = VectorIndex.load(path, mmap=mmap)
+        manifest = manifest or {}
+        delta = VectorIndex.load(folder / manifest["delta"]) if manifest.get("delta") else None
+        hidden = np.load(folder / manifest["hidden"]).tolist() if manifest.get("hidden") else ()
+        index = cls(base, delta, hidden, written=True)
+        index._manifest = {"delta": manifest.get("delta"), "hidden": manifest.get("hidden")}
+        return index

@@ -116,6 +116,7 @@ def test_index_status_reports_kind_size_and_recall(client, runner):
     assert "claims 1 " in result.output and "search exact" in result.output
     assert "\nrecall@10 1.0000 " in result.output
     assert "\nbm25 1 claims in 1 segment(s) and 0 recent" in result.output
+    assert "\nsince written: 0 vector(s) added, 0 removed or replaced" in result.output
 
 
 @pytest.mark.parametrize("kind", ["exact", "ivf"])
@@ -150,8 +151,14 @@ def test_the_app_maps_its_saved_index_and_still_imports(app, runner):
         reader = ClaimIndex(writer.path, embedder.name, exact_limit=40)
         reader.ensure_fresh(session)
         assert reader.dense.mapped and not reader.dense.exact
+        written, recent = writer.path.stat().st_mtime_ns, len(reader.dense.delta)
         _import(session, embedder, reader, 60, 65)
-        assert not reader.dense.mapped
+        # New vectors go to the delta: the mapped base is neither copied nor rewritten.
+        assert reader.dense.mapped and len(reader.dense.delta) == recent + 5
+        assert writer.path.stat().st_mtime_ns == written
         assert sorted(reader.dense.ids()) == sorted(session.exec(select(Claim.id)))
+        third = ClaimIndex(writer.path, embedder.name, exact_limit=40)
+        third.ensure_fresh(session)
+        assert sorted(third.dense.ids()) == sorted(session.exec(select(Claim.id)))
     status = runner.invoke(args=["claims", "index-status"]).output
     assert "memory-mapped" in status
