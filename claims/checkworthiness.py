@@ -267,7 +267,12 @@ def signals(text: str, language: str) -> list[Signal]:
 
 def score(text: str, language: str) -> float:
     """Return the check-worthiness in [0, 1]: a logistic of the bias plus fired weights."""
-    total = BIAS + sum(signal.weight for signal in signals(text, language))
+    return score_of(signals(text, language))
+
+
+def score_of(fired: list[Signal]) -> float:
+    """Return the check-worthiness of a claim whose signals() are already known."""
+    total = BIAS + sum(signal.weight for signal in fired)
     return round(1.0 / (1.0 + math.exp(-total)), 4)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claims.checkworthiness import SIGNALS, score, signals
+from claims.checkworthiness import SIGNALS, score_of, signals
 from claims.config import PACKAGED_MODEL
 from claims.errors import InvalidInput
 
@@ -80,10 +80,11 @@ def _round(value: float) -> float:
 
 def text_features(text: str, language: str) -> list[float]:
     """Return the non-embedding features: signal flags, surface cues and the heuristic logit."""
-    fired = {signal.name for signal in signals(text, language)}
-    flags = [1.0 if name in fired else 0.0 for name in SIGNAL_NAMES]
+    fired = signals(text, language)
+    names = {signal.name for signal in fired}
+    flags = [1.0 if name in names else 0.0 for name in SIGNAL_NAMES]
     surface = [math.log1p(len(text.split())), 1.0 if text.rstrip().endswith("?") else 0.0]
-    return flags + surface + [_logit(score(text, language))]
+    return flags + surface + [_logit(score_of(fired))]
 
 
 def feature_names(dimension: int) -> list[str]:

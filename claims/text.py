@@ -178,6 +178,43 @@ def _segmenter(language: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=language, clean=False)
 
 
+def _segments(language: str, text: str) -> list[str]:
+    """Return what pysbd's Segmenter.segment returns: each sentence with its trailing spaces.
+
+    pysbd locates every sentence with a regex built from its text, so each call compiles new
+    patterns and floods re's cache, evicting pysbd's own; str.find gives the same spans.
+    """
+    if not text:
+        return []
+    sentences = _segmenter(language).processor(text).process()
+    segments: list[str] = []
+    prior_end = 0
+    for sentence in sentences:
+        segment, prior_end = _locate(text, sentence, prior_end)
+        if segment is not None:
+            segments.append(segment)
+    return segments
+
+
+def _locate(text: str, sentence: str, prior_end: int) -> tuple[str | None, int]:
+    """Find the sentence and its trailing spaces past prior_end, as pysbd's regex would."""
+    if not sentence:
+        # An empty sentence matches whitespace runs; keep pysbd's own search for that case.
+        matches = (m for m in re.finditer(r"\s*", text) if m.end() > prior_end)
+        match = next(matches, None)
+        return (match.group(), match.end()) if match else (None, prior_end)
+    found = text.find(sentence)
+    while found >= 0:
+        end = found + len(sentence)
+        while end < len(text) and text[end].isspace():
+            end += 1
+        if end > prior_end:
+            return text[found:end], end
+        # finditer's matches do not overlap: the next one starts after this one's spaces.
+        found = text.find(sentence, end)
+    return None, prior_end
+
+
 def _segmenter_language(language: str) -> str:
     """Map a language code to one pysbd supports, falling back to English."""
     code = (language or "").lower()[:2]
@@ -223,7 +260,7 @@ def _window_pieces(line: str, language: str) -> list[tuple[int, int]]:
     """Locate pysbd's segments in one window of a line."""
     pieces: list[tuple[int, int]] = []
     cursor = 0
-    for segment in _segmenter(language).segment(line):
+    for segment in _segments(language, line):
         needle = segment.strip()
         if not needle:
             continue

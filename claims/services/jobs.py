@@ -16,8 +16,11 @@ from claims.schemas import ArticleIn
 from claims.services.articles import IngestFailure, IngestResult, Outcome
 
 # Articles embedded and stored together: large enough to batch the model, small enough that
-# progress moves often and a crash loses little work.
-CHUNK = 32
+# progress moves often and a crash loses little work. The model sorts one call's texts by
+# length and pads each batch to its longest, so small calls pad more: on the benchmark's
+# 1,200 claims, calls of 256 claims (32 articles) encoded ~15% more tokens than one call;
+# calls of 1,024 (128 articles) ~4%, at about 10 s of encoding per chunk here.
+CHUNK = 128
 # A job keeps at most this many skipped-article messages (the count is always exact).
 MAX_ERRORS = 200
 FINISHED = ("done", "failed")
