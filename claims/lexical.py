@@ -388,7 +388,7 @@ class LexicalIndex:
     def __init__(
         self,
         segments: list[Segment] | None = None,
-        hidden: set[int] | None = None,
+        hidden: set[int] | None = None,  # ids removed from the first segment since saved
         k1: float = 1.2,
         b: float = 0.75,
     ) -> None:
@@ -405,8 +405,16 @@ class LexicalIndex:
         # The saved names of the leading segments already on disk.
         self._names: list[str] = []
         self._lock = threading.Lock()
-        for doc_id in hidden or ():
-            self._remove_locked(doc_id)
+        if hidden and self._segments:
+            self._hide_in_base(np.fromiter(hidden, dtype=np.int64))
+
+    def _hide_in_base(self, ids: np.ndarray) -> None:
+        """Hide saved-as-removed documents of the first segment, in one vectorised pass."""
+        base = self._segments[0]
+        found = base.positions(ids)
+        self._hidden[0] = set(base.ids[found].tolist())
+        self._count -= len(found)
+        self._total_length -= int(base.lengths[found].sum())
 
     def __len__(self) -> int:
         return self._count

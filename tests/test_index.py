@@ -149,3 +149,13 @@ def test_missing_or_damaged_bm25_files_are_rebuilt_from_the_database(setup, dama
     reader = ClaimIndex(index.path, index.model)
     reader.ensure_fresh(session)
     assert reader.lexical.scores(QUERY, "fr") == expected
+
+
+def test_a_damaged_vector_delta_is_rebuilt_from_the_database(setup):
+    session, _, index = setup
+    assert len(index.dense.delta) and any(index.delta_path.iterdir())
+    for file in index.delta_path.iterdir():
+        file.write_bytes(b"not a faiss index")
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    assert sorted(reader.dense.ids()) == claim_ids(session)
