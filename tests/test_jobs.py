@@ -176,6 +176,19 @@ def _flask(env: dict[str, str], *args: str, **kwargs):
     return subprocess.Popen(command, cwd=ROOT, env=env, **kwargs)
 
 
+def _follow_import(importer: subprocess.Popen, worker: subprocess.Popen) -> str:
+    """Wait for a following import; stop early, saying why, if the worker dies or it stalls."""
+    for _ in range(300):
+        try:
+            return importer.communicate(timeout=1)[0].decode()
+        except subprocess.TimeoutExpired:
+            if worker.poll() is not None:
+                break
+    importer.kill()
+    died = f"the worker exited with {worker.returncode}" if worker.poll() is not None else ""
+    return importer.communicate()[0].decode() + f"\n[import stopped: {died or 'timed out'}]\n"
+
+
 def _output(env: dict[str, str], *args: str) -> str:
     """Run a `flask claims` command to the end and return what it printed."""
     command = [sys.executable, "-m", "flask", "--app", "app", "claims", *args]
@@ -222,13 +235,17 @@ def test_a_real_worker_runs_a_background_import(tmp_path, kind):
             "HF_HUB_OFFLINE": "1",
         }
         assert _flask(env, "init-db").wait(timeout=120) == 0
-        worker = _flask(env, "worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
+        log_path = tmp_path / "worker.log"
+        # A file, not a pipe: a worker blocked on a full pipe would stall the job.
+        with log_path.open("wb") as log_file:
+            worker = _flask(env, "worker", stdout=log_file, stderr=subprocess.STDOUT)
             importer = _flask(env, "import", "--background", str(folder), stdout=subprocess.PIPE)
-            output = importer.communicate(timeout=600)[0].decode()
-        finally:
-            worker.terminate()
-            log = worker.communicate(timeout=60)[0].decode()
+            try:
+                output = _follow_import(importer, worker)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=60)
+        log = log_path.read_text()
         assert importer.returncode == 0, output + log
         assert "Queued job 1: 3 article(s)" in output
         assert "Imported 3 new article(s), 0 already known, 1 failed." in output, output + log
