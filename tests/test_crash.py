@@ -64,15 +64,17 @@ def _stored_articles(db_file: Path) -> int:
 
 def _kill_midway(env: dict[str, str], folder: Path, db_file: Path) -> int:
     """Start the import, SIGKILL it once a fifth of the articles are in; return that count."""
-    importer = _flask(env, "import", str(folder), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 600
-    while _stored_articles(db_file) < ARTICLES // 5:
-        assert importer.poll() is None, importer.stderr.read().decode()
-        assert time.monotonic() < deadline, "the import did not progress"
-        time.sleep(0.05)
-    importer.send_signal(signal.SIGKILL)
-    importer.wait()
-    importer.stderr.close()
+    errors = db_file.with_name("importer.err")
+    # A file, not a pipe: nobody reads while it runs, and a full pipe would stall it.
+    with errors.open("wb") as stderr:
+        importer = _flask(env, "import", str(folder), stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + 600
+        while _stored_articles(db_file) < ARTICLES // 5:
+            assert importer.poll() is None, errors.read_text()
+            assert time.monotonic() < deadline, "the import did not progress"
+            time.sleep(0.05)
+        importer.send_signal(signal.SIGKILL)
+        importer.wait()
     return _stored_articles(db_file)
 
 
