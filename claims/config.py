@@ -24,6 +24,12 @@ def default_queue(database_url: str, instance: Path) -> str:
     return f"sqlite:///{instance / 'queue.db'}"
 
 
+def default_cache() -> Path:
+    """Return this user's cache folder for the app (XDG_CACHE_HOME, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "claim-tracker"
+
+
 class Config:
     """Settings read from the environment, with embedded defaults."""
 
@@ -36,6 +42,10 @@ class Config:
         self.CLAIMS_INDEX_PATH = os.environ.get("CLAIMS_INDEX_PATH") or str(
             instance / "claims.faiss"
         )
+        # Search queries (one text) run on ONNX Runtime, exported once into this cache folder;
+        # CLAIMS_QUERY_ENGINE=torch keeps them on torch.
+        self.QUERY_ENGINE = os.environ.get("CLAIMS_QUERY_ENGINE") or "onnx"
+        self.ONNX_DIR = os.environ.get("CLAIMS_ONNX_DIR") or str(default_cache() / "onnx")
         # Fused-score thresholds, calibrated on the benchmark dev splits (docs/quality.md).
         # `flask claims calibrate` replaces them with reviewers' data unless they are set here.
         self.SUGGEST_THRESHOLD = _float("CLAIMS_SUGGEST_THRESHOLD", 0.45)

@@ -6,10 +6,12 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
 from claims.config import PACKAGED_MODEL
+from claims.onnxquery import QueryEncoder, load_query_encoder
 
 # torch threads for encoding one text (a search query). On cores shared with other workers,
 # torch's spinning threads turned a 22 ms query into 50-550 ms; one thread stays steady.
@@ -29,11 +31,16 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors with one sentence-transformers model."""
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(self, name: str, batch_size: int = 64, onnx_dir: str | Path | None = None) -> None:
         self.name = name
         self.batch_size = batch_size
+        # Where the ONNX export for single texts is cached; None keeps them on torch.
+        self.onnx_dir = Path(onnx_dir) if onnx_dir else None
         self._model = None
         self._lock = threading.Lock()
+        self._query: QueryEncoder | None = None
+        self._query_tried = False
+        self._query_lock = threading.Lock()
 
     def _load(self):
         """Load the model on first use; loading before a fork would hang the children."""
@@ -50,6 +57,18 @@ class Embedder:
                 )
         return self._model
 
+    def _query_encoder(self) -> QueryEncoder | None:
+        """Return the ONNX encoder for single texts, built on first use; None means torch."""
+        if self.onnx_dir is None:
+            return None
+        with self._query_lock:
+            if not self._query_tried:
+                model = self._load()
+                path = resolve_model(self.name)
+                self._query = load_query_encoder(model, path, self.onnx_dir, self._encode_torch)
+                self._query_tried = True
+        return self._query
+
     @property
     def dimension(self) -> int:
         """Return the embedding dimension."""
@@ -59,6 +78,12 @@ class Embedder:
         """Return one normalised float32 row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1 and (query := self._query_encoder()) is not None:
+            return query.encode(texts[0])
+        return self._encode_torch(texts)
+
+    def _encode_torch(self, texts: list[str]) -> np.ndarray:
+        """Encode with the sentence-transformers model itself."""
         model = self._load()
         with _torch_threads(QUERY_THREADS if len(texts) == 1 else None):
             vectors = model.encode(

@@ -30,9 +30,15 @@ def load_checkworthiness(path: str, embedder: Embedder) -> CheckworthinessModel 
     return model if model.model_name == embedder.name else None
 
 
+def make_embedder(config: dict) -> Embedder:
+    """Build the configured embedder; single texts go through ONNX unless told torch."""
+    on_torch = config["QUERY_ENGINE"].strip().lower() == "torch"
+    return Embedder(config["CLAIMS_MODEL"], onnx_dir=None if on_torch else config["ONNX_DIR"])
+
+
 def init_app(app: Flask) -> None:
     """Build the engine, the (lazily loaded) embedder and the index for this app."""
-    embedder = app.config.get("CLAIMS_EMBEDDER") or Embedder(app.config["CLAIMS_MODEL"])
+    embedder = app.config.get("CLAIMS_EMBEDDER") or make_embedder(app.config)
     app.extensions["claims"] = Services(
         engine=make_engine(app.config["DATABASE_URL"]),
         embedder=embedder,

@@ -50,6 +50,18 @@ class HashingEmbedder(Embedder):
         return vectors / np.where(norms == 0, 1, norms)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory) -> Iterator[None]:
+    """Keep the query model's ONNX export (apps and subprocesses share it) out of ~/.cache."""
+    before = os.environ.get("CLAIMS_ONNX_DIR")
+    os.environ["CLAIMS_ONNX_DIR"] = str(tmp_path_factory.mktemp("onnx-cache"))
+    yield
+    if before is None:
+        del os.environ["CLAIMS_ONNX_DIR"]
+    else:
+        os.environ["CLAIMS_ONNX_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
     """The packaged all-MiniLM-L6-v2, loaded once for the whole test session."""

@@ -1,5 +1,7 @@
 """The claim index stays a cache of the database: rebuilt, reloaded or reused as needed."""
 
+import threading
+
 import numpy as np
 import pytest
 from sqlmodel import Session, select
@@ -116,6 +118,42 @@ def test_match_fuses_dense_and_lexical(setup):
     assert np.isclose(
         top.dense, float(embedder.encode([text])[0] @ embedder.encode([target.text])[0])
     )
+
+
+def test_matching_a_text_scores_bm25_on_a_helper_thread_with_the_same_result(setup):
+    _, embedder, index = setup
+    text = "Le ministre annonce 12 000 postes créés en 2024."
+    threads = []
+
+    def encode(query):
+        threads.append(threading.current_thread())
+        return embedder.encode([query])[0]
+
+    scored_on = []
+    score_all = index.lexical.score_all
+
+    def spy(*args):
+        scored_on.append(threading.current_thread())
+        return score_all(*args)
+
+    index.lexical.score_all = spy
+    expected = index.match(embedder.encode([text])[0], text, "fr", 10)
+    scored_on.clear()
+    assert index.match_text(text, "fr", 10, encode) == expected
+    assert threads == [threading.main_thread()] and scored_on[0] is not threading.main_thread()
+
+
+def test_a_failing_embedding_still_waits_for_bm25_and_raises(setup):
+    session, embedder, index = setup
+
+    def broken(_query):
+        raise RuntimeError("model gone")
+
+    with pytest.raises(RuntimeError, match="model gone"):
+        index.match_text("12 000 postes", "fr", 10, broken)
+    # The helper thread survives the failure.
+    (top, *_) = index.match_text("tram stops", "en", 5, lambda q: embedder.encode([q])[0])
+    assert "tram stops" in session.get(Claim, top.claim_id).text
 
 
 QUERY = "Le ministre annonce 12 000 postes créés en 2024."

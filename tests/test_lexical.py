@@ -125,6 +125,27 @@ def test_bulk_build_scores_like_plain_bm25():
     assert_same_scores(index, docs, rng)
 
 
+def test_a_query_that_fails_midway_leaves_nothing_behind_for_the_next(monkeypatch):
+    rng = random.Random(4)
+    docs = random_docs(rng, range(1, 200))
+    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
+    assert_same_scores(index, docs, rng)  # the reused arrays are clean between queries
+    calls = []
+    term_weights = index._term_weights
+
+    def fail_on_second_term(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise MemoryError("out of memory")
+        return term_weights(*args)
+
+    monkeypatch.setattr(index, "_term_weights", fail_on_second_term)
+    with pytest.raises(MemoryError):
+        index.scores("alpha beta gamma", "en")
+    monkeypatch.undo()
+    assert_same_scores(index, docs, rng)
+
+
 def test_adds_removals_and_saves_keep_scoring_right(tmp_path, monkeypatch):
     """Recent documents, a delta segment, hidden base documents and a full merge agree."""
     monkeypatch.setattr(lexical, "MIN_MERGE", 40)

@@ -250,10 +250,10 @@ def search_claims(
         raise InvalidInput("Type something to search for.")
     language = filters.language or detect_language(text)
     query = matching_text(text)
-    vector = embedder.encode([query])[0]
     # Filters apply after matching, so look deeper when they are likely to discard hits.
     depth = max(MATCH_DEPTH, k * 5) * (10 if filters != ClaimFilters() else 1)
-    found = hydrate(session, index.match(vector, query, language, depth), filters, limit=k)
+    matches = index.match_text(query, language, depth, lambda t: embedder.encode([t])[0])
+    found = hydrate(session, matches, filters, limit=k)
     return compare_facts(text, language, found)
 
 
