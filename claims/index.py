@@ -301,13 +301,57 @@ class ClaimIndex:
         if self.dense is None or len(self.dense) == 0:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        dense = dict(self.dense.search(query, depth)[0])
         if scored is None:
             scored = self.lexical.score_all(text, language)
+        return self._fused(query[0], self.dense.search(query, depth)[0], scored, depth)
+
+    def match_many(
+        self,
+        vectors: np.ndarray,
+        texts: list[str],
+        languages: list[str],
+        depth: int,
+        threshold: float,
+    ) -> list[list[Match]]:
+        """Return, for each text, the matches `match` finds that score at least `threshold`.
+
+        One vector search serves every text, and only candidates that can reach the threshold
+        are fused: an import links thousands of claims this way.
+        """
+        if self.dense is None or len(self.dense) == 0 or not texts:
+            return [[] for _ in texts]
+        queries = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        hits = self.dense.search(queries, depth)
+        return [
+            self._fused(query, found, self.lexical.score_all(text, language), depth, threshold)
+            for query, found, text, language in zip(queries, hits, texts, languages, strict=True)
+        ]
+
+    def _fused(
+        self,
+        query: np.ndarray,
+        hits: list[tuple[int, float]],
+        scored: LexicalScores,
+        depth: int,
+        threshold: float | None = None,
+    ) -> list[Match]:
+        """Fuse dense hits with the top `depth` lexical ones, keeping those at the threshold."""
+        dense = dict(hits)
         for claim_id, _ in scored.top(depth):
             if claim_id not in dense:
-                dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query[0])
-        return fuse(dense, scored.of(dense), self.dense_weight)
+                dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query)
+        lexical = scored.of(dense)
+        if threshold is None:
+            return fuse(dense, lexical, self.dense_weight)
+        # A cheap unrounded bound first; fuse() then scores the few left exactly as match() does.
+        weight, margin = self.dense_weight, threshold - 1e-6
+        dense = {
+            claim_id: cosine
+            for claim_id, cosine in dense.items()
+            if weight * max(0.0, cosine) + (1 - weight) * lexical.get(claim_id, 0.0) >= margin
+        }
+        lexical = {claim_id: lexical[claim_id] for claim_id in dense if claim_id in lexical}
+        return [m for m in fuse(dense, lexical, weight) if m.score >= threshold]
 
     def match_text(
         self, text: str, language: str, depth: int, encode: Callable[[str], np.ndarray]

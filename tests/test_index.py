@@ -143,6 +143,21 @@ def test_matching_a_text_scores_bm25_on_a_helper_thread_with_the_same_result(set
     assert threads == [threading.main_thread()] and scored_on[0] is not threading.main_thread()
 
 
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45])
+def test_matching_many_texts_at_once_equals_matching_each(setup, threshold):
+    session, embedder, index = setup
+    claims = session.exec(select(Claim).order_by(Claim.id)).all()
+    texts = [c.text for c in claims] + ["budget de la santé", "tram", "rien à voir"]
+    languages = [c.language for c in claims] + ["fr", "en", "fr"]
+    vectors = embedder.encode(texts)
+    expected = [
+        [m for m in index.match(v, t, lang, 10) if m.score >= threshold]
+        for v, t, lang in zip(vectors, texts, languages, strict=True)
+    ]
+    assert index.match_many(vectors, texts, languages, 10, threshold) == expected
+    assert any(expected) and index.match_many(vectors[:0], [], [], 10, threshold) == []
+
+
 def test_a_failing_embedding_still_waits_for_bm25_and_raises(setup):
     session, embedder, index = setup
 

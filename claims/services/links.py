@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -153,16 +154,14 @@ def link_near_duplicates(
     Links at or above `autolink` are confirmed at once, unless their figures, dates or names
     differ: "same claim, different facts" always waits for a person.
     """
-    matches = {
-        claim.id: [
-            m
-            for m in index.match(
-                vector_of(claim), claim.match_text or claim.text, claim.language, MATCH_DEPTH
-            )
-            if m.score >= threshold
-        ]
-        for claim in claims
-    }
+    found = index.match_many(
+        np.array([vector_of(claim) for claim in claims], dtype=np.float32),
+        [claim.match_text or claim.text for claim in claims],
+        [claim.language for claim in claims],
+        MATCH_DEPTH,
+        threshold,
+    )
+    matches = {claim.id: hits for claim, hits in zip(claims, found, strict=True)}
     others = _link_candidates(session, {m.claim_id for found in matches.values() for m in found})
     links: dict[tuple[int, int], dict] = {}
     for claim in claims:
