@@ -236,6 +236,9 @@ def reindex() -> None:
                 session.commit()
         count = services().index.rebuild(session)
     click.echo(f"Re-embedded {len(stale)} claim(s); the index holds {count} claim(s).")
+    # Export the query model now rather than during the first searches.
+    engine = "ONNX Runtime" if embedder.prepare_queries() else "torch"
+    click.echo(f"Search queries are embedded with {engine}.")
 
 
 def _filter_options(command):

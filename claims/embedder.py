@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from claims.config import PACKAGED_MODEL
-from claims.onnxquery import QueryEncoder, load_query_encoder
+from claims.onnxquery import QueryEncoder, is_exported, load_query_encoder
 
 # torch threads for encoding one text (a search query). On cores shared with other workers,
 # torch's spinning threads turned a 22 ms query into 50-550 ms; one thread stays steady.
@@ -39,7 +39,7 @@ class Embedder:
         self._model = None
         self._lock = threading.Lock()
         self._query: QueryEncoder | None = None
-        self._query_tried = False
+        self._query_thread: threading.Thread | None = None
         self._query_lock = threading.Lock()
 
     def _load(self):
@@ -58,16 +58,39 @@ class Embedder:
         return self._model
 
     def _query_encoder(self) -> QueryEncoder | None:
-        """Return the ONNX encoder for single texts, built on first use; None means torch."""
+        """Return the ONNX encoder for single texts; None (torch) until it is ready.
+
+        The first call opens the cached export, a fraction of a second. Without one, it starts
+        exporting on a helper thread: that takes about 10 s, too long for a web request to
+        wait, so queries run on torch meanwhile.
+        """
         if self.onnx_dir is None:
             return None
         with self._query_lock:
-            if not self._query_tried:
-                model = self._load()
-                path = resolve_model(self.name)
-                self._query = load_query_encoder(model, path, self.onnx_dir, self._encode_torch)
-                self._query_tried = True
+            if self._query_thread is None:
+                self._query_thread = threading.Thread(
+                    target=self._build_query_encoder, name="claims-onnx-export", daemon=True
+                )
+                self._query_thread.start()
+                if is_exported(resolve_model(self.name), self.onnx_dir):
+                    self._query_thread.join()
         return self._query
+
+    def prepare_queries(self) -> bool:
+        """Build the ONNX query encoder now, waiting for it; return whether queries use it."""
+        self._query_encoder()
+        if self._query_thread is not None:
+            self._query_thread.join()
+        return self._query is not None
+
+    def _build_query_encoder(self) -> None:
+        """Export or open the ONNX twin of the model (helper thread)."""
+        try:
+            model = self._load()
+        except Exception:  # noqa: BLE001 - the caller's own encode reports a model that fails
+            return
+        path = resolve_model(self.name)
+        self._query = load_query_encoder(model, path, self.onnx_dir, self._encode_torch)
 
     @property
     def dimension(self) -> int:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import logging
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +35,8 @@ PROBES = (
 # The lowest cosine an ONNX embedding may have with torch's before it is trusted.
 AGREEMENT = 0.9999
 POOLINGS = ("mean", "cls")
+# A half-written export older than this belongs to a process that died while exporting.
+STALE_SECONDS = 3600
 
 
 class QueryEncoder:
@@ -71,7 +74,7 @@ def load_query_encoder(
         log.info("Queries stay on torch: the model is not transformer + mean or CLS pooling.")
         return None
     try:
-        encoder = _cached_encoder(model, folder / f"onnx-{_cache_key(model_path)}.onnx", pooling)
+        encoder = _cached_encoder(model, export_path(model_path, folder), pooling)
         agreement = _agreement(encoder, reference)
     except Exception as exc:  # noqa: BLE001 - any failure here only means queries use torch
         log.warning("Queries stay on torch: the ONNX export could not be used (%s).", exc)
@@ -80,6 +83,19 @@ def load_query_encoder(
         log.warning("Queries stay on torch: ONNX disagrees with torch (cosine %.6f).", agreement)
         return None
     return encoder
+
+
+def export_path(model_path: str, folder: Path) -> Path:
+    """Return where the export of this model (with these library versions) is cached."""
+    return folder / f"onnx-{_cache_key(model_path)}.onnx"
+
+
+def is_exported(model_path: str, folder: Path) -> bool:
+    """Tell whether an export is cached already (False when ONNX Runtime is not installed)."""
+    try:
+        return export_path(model_path, folder).exists()
+    except ImportError:
+        return False
 
 
 def _cached_encoder(model, path: Path, pooling: str) -> QueryEncoder:
@@ -147,6 +163,7 @@ def _export(model, path: Path) -> None:
     batch = torch.export.Dim("batch")
     sequence = torch.export.Dim("sequence", max=model.max_seq_length)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _forget_stale_exports(path.parent)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     # The exporter narrates its steps on stdout and warns about tracing; neither is news here.
     try:
@@ -164,6 +181,15 @@ def _export(model, path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _forget_stale_exports(folder: Path) -> None:
+    """Delete half-written exports left by processes that stopped an hour or more ago."""
+    cutoff = time.time() - STALE_SECONDS
+    for tmp in folder.glob("*.tmp"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
 
 
 @contextlib.contextmanager

@@ -1,11 +1,13 @@
 """Search queries through ONNX Runtime: the same embeddings as torch, or torch itself."""
 
 import logging
+import threading
 
 import numpy as np
 import pytest
 
 from claims import create_app
+from claims import onnxquery as onnxquery_module
 from claims.config import PACKAGED_MODEL
 from claims.embedder import Embedder, resolve_model
 from claims.onnxquery import PROBES, load_query_encoder
@@ -28,7 +30,9 @@ def onnx_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def onnx_embedder(onnx_dir):
     """The packaged model, with single texts on ONNX Runtime."""
-    return Embedder(PACKAGED_MODEL, onnx_dir=onnx_dir)
+    embedder = Embedder(PACKAGED_MODEL, onnx_dir=onnx_dir)
+    assert embedder.prepare_queries()
+    return embedder
 
 
 @pytest.mark.model
@@ -48,13 +52,34 @@ def test_batches_stay_on_torch(onnx_embedder, real_embedder):
 
 
 @pytest.mark.model
+def test_queries_run_on_torch_until_the_export_is_ready(real_embedder, tmp_path, monkeypatch):
+    release, calls = threading.Event(), []
+    real_load = onnxquery_module.load_query_encoder
+
+    def slow_export(*args):
+        calls.append(1)
+        release.wait(timeout=60)
+        return real_load(*args)
+
+    monkeypatch.setattr("claims.embedder.load_query_encoder", slow_export)
+    embedder = Embedder(PACKAGED_MODEL, onnx_dir=tmp_path)
+    first = embedder.encode(QUERIES[:1])
+    assert np.array_equal(first, real_embedder.encode(QUERIES[:1])), "torch answered at once"
+    embedder.encode(QUERIES[1:2])
+    release.set()
+    assert embedder.prepare_queries() and calls == [1], "one export, however many queries"
+    assert embedder._query is not None  # later queries go through ONNX
+
+
+@pytest.mark.model
 def test_the_export_is_cached_and_reused(onnx_embedder, onnx_dir):
-    onnx_embedder.encode(QUERIES[:1])
     (exported,) = onnx_dir.glob("*.onnx")
     written = exported.stat().st_mtime_ns
     other = Embedder(PACKAGED_MODEL, onnx_dir=onnx_dir)
     other.encode(QUERIES[:1])
-    assert other._query is not None and exported.stat().st_mtime_ns == written
+    assert other._query is not None, "a cached export serves the very first query"
+    assert exported.stat().st_mtime_ns == written
+    assert list(onnx_dir.iterdir()) == [exported], "no temporary file is left behind"
     assert list(onnx_dir.iterdir()) == [exported], "no temporary file is left behind"
 
 
