@@ -16,6 +16,8 @@ import hashlib
 import io
 import logging
 import os
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -37,6 +39,9 @@ AGREEMENT = 0.9999
 POOLINGS = ("mean", "cls")
 # A half-written export older than this belongs to a process that died while exporting.
 STALE_SECONDS = 3600
+EXPORT_TIMEOUT = 900
+# The project root, from which the exporting child process imports this package.
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class QueryEncoder:
@@ -74,7 +79,7 @@ def load_query_encoder(
         log.info("Queries stay on torch: the model is not transformer + mean or CLS pooling.")
         return None
     try:
-        encoder = _cached_encoder(model, export_path(model_path, folder), pooling)
+        encoder = _cached_encoder(model, model_path, export_path(model_path, folder), pooling)
         agreement = _agreement(encoder, reference)
     except Exception as exc:  # noqa: BLE001 - any failure here only means queries use torch
         log.warning("Queries stay on torch: the ONNX export could not be used (%s).", exc)
@@ -98,14 +103,14 @@ def is_exported(model_path: str, folder: Path) -> bool:
         return False
 
 
-def _cached_encoder(model, path: Path, pooling: str) -> QueryEncoder:
+def _cached_encoder(model, model_path: str, path: Path, pooling: str) -> QueryEncoder:
     """Open the cached export, exporting it first when it is missing or cannot be read."""
     if path.exists():
         try:
             return QueryEncoder(_open(path), model.tokenizer, model.max_seq_length, pooling)
         except Exception as exc:  # noqa: BLE001 - a damaged cache file is exported again
             log.warning("Exporting the query model again: %s cannot be read (%s).", path, exc)
-    _export(model, path)
+    _export_elsewhere(model_path, path)
     return QueryEncoder(_open(path), model.tokenizer, model.max_seq_length, pooling)
 
 
@@ -150,6 +155,18 @@ def _last_hidden(transformer):
             return output.last_hidden_state
 
     return LastHidden().eval()
+
+
+def _export_elsewhere(model_path: str, path: Path) -> None:
+    """Export the model in a child process, raising RuntimeError when that fails."""
+    # Tracing patches torch globally: in this process it broke concurrent searches (HTTP 500).
+    command = [sys.executable, "-m", "claims.onnxquery", model_path, str(path)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=EXPORT_TIMEOUT, check=False
+    )
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        raise RuntimeError(f"the export stopped ({done.returncode}): {lines[-1]}")
 
 
 def _export(model, path: Path) -> None:
@@ -222,3 +239,16 @@ def _agreement(encoder: QueryEncoder, reference: Callable[[list[str]], np.ndarra
     expected = reference(list(PROBES))
     found = np.vstack([encoder.encode(text) for text in PROBES])
     return float((expected * found).sum(axis=1).min())
+
+
+def main(argv: list[str]) -> int:
+    """Export a sentence-transformers model (a name or a folder) to an ONNX file."""
+    from claims.embedder import Embedder
+
+    model_path, target = argv
+    _export(Embedder(model_path)._load(), Path(target))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -80,16 +80,17 @@ def served(tmp_path):
     token = _run(env, "tokens", "create", "chief").strip().splitlines()[-1]
     port = _free_port()
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = tmp_path / "gunicorn.log"
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, server)
-        yield base, token
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=log_file)
+        try:
+            _wait_until_up(base, server)
+            yield base, token
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    print(log.read_text()[-20_000:])  # pytest shows it when a test fails
 
 
 @pytest.mark.model
