@@ -61,7 +61,7 @@ class Embedder:
         """Return the ONNX encoder for single texts; None (torch) until it is ready.
 
         The first call opens the cached export, a fraction of a second. Without one, it starts
-        exporting on a helper thread: that takes about 10 s, too long for a web request to
+        exporting on a helper thread: that takes about 15 s, too long for a web request to
         wait, so queries run on torch meanwhile.
         """
         if self.onnx_dir is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,6 +12,10 @@ from claims.cwmodel import CheckworthinessModel
 from claims.db import get_session, make_engine
 from claims.embedder import Embedder
 from claims.index import ClaimIndex
+
+log = logging.getLogger(__name__)
+
+QUERY_ENGINES = ("onnx", "torch")
 
 
 @dataclass
@@ -32,7 +37,10 @@ def load_checkworthiness(path: str, embedder: Embedder) -> CheckworthinessModel 
 
 def make_embedder(config: dict) -> Embedder:
     """Build the configured embedder; single texts go through ONNX unless told torch."""
-    on_torch = config["QUERY_ENGINE"].strip().lower() == "torch"
+    engine = config["QUERY_ENGINE"].strip().lower()
+    if engine not in QUERY_ENGINES:
+        log.warning("CLAIMS_QUERY_ENGINE=%r is not onnx or torch: using onnx.", engine)
+    on_torch = engine == "torch"
     return Embedder(config["CLAIMS_MODEL"], onnx_dir=None if on_torch else config["ONNX_DIR"])
 
 

@@ -139,3 +139,11 @@ def test_the_query_engine_is_one_setting(monkeypatch, tmp_path, setting, on_onnx
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "SECRET_KEY": "x"})
     embedder = app.extensions["claims"].embedder
     assert embedder.onnx_dir == ((tmp_path / "cache") if on_onnx else None)
+
+
+def test_an_unknown_query_engine_is_named_in_a_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("CLAIMS_QUERY_ENGINE", "off")
+    with caplog.at_level(logging.WARNING):
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}", "SECRET_KEY": "x"})
+    assert "CLAIMS_QUERY_ENGINE='off' is not onnx or torch: using onnx." in caplog.text
+    assert app.extensions["claims"].embedder.onnx_dir is not None
