@@ -14,7 +14,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,8 +22,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +34,7 @@ from claims import create_app  # noqa: E402
 from claims.config import PACKAGED_MODEL  # noqa: E402
 from claims.embedder import Embedder  # noqa: E402
 from claims.index import EXACT_LIMIT, NPROBE  # noqa: E402
+from claims.serving import gunicorn  # noqa: E402
 from claims.text import extract_claims  # noqa: E402
 from claims.vectors import VectorIndex, ivf_lists, recall_at_k  # noqa: E402
 
@@ -197,13 +195,6 @@ def mapped_memory(index: VectorIndex, workdir: Path) -> dict[str, int]:
     return memory
 
 
-def free_port() -> int:
-    """Return a TCP port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def bench_env(folder: Path) -> dict[str, str]:
     """The environment of a served app with its own database and index in `folder`."""
     return {
@@ -239,33 +230,6 @@ def workers_peak_rss_mb(master: int) -> float:
         status = Path(f"/proc/{pid}/status").read_text()
         peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
     return max(peaks, default=0.0)
-
-
-@contextmanager
-def served(env: dict[str, str], workers: int = 2) -> Iterator[tuple[str, int]]:
-    """Run gunicorn on a free port; yield its base URL and pid once it answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*command, "--timeout", "300", "app:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=5).close()
-                break
-            except OSError:  # refused, reset or timed out while it starts
-                time.sleep(0.3)
-        yield base, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 def fetch(url: str, token: str) -> tuple[float, bool]:
@@ -330,14 +294,14 @@ def bench_http_search(embedder: Embedder, base: np.ndarray, workdir: Path) -> li
         populate(env["DATABASE_URL"], embedder.name, base, size)
         cli(env, "reindex")  # builds and saves the index from the stored vectors
         queries = seed_sentences()[:QUERIES]
-        with served(env) as (url, pid):
+        with gunicorn(env) as (url, server):
             for text in queries[:8]:  # each worker loads the model, index and BM25 first
                 fetch(f"{url}/api/search?k=10&q={urllib.parse.quote(text)}", token)
             timed = [
                 fetch(f"{url}/api/search?k=10&q={urllib.parse.quote(text)}", token)
                 for text in queries
             ]
-            rss = workers_peak_rss_mb(pid)
+            rss = workers_peak_rss_mb(server.pid)
         p50, p95, p99 = percentiles([ms for ms, _ in timed])
         errors = sum(not ok for _, ok in timed)
         rows.append(
@@ -359,7 +323,7 @@ def bench_load(workdir: Path) -> dict[str, float]:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    with served(env) as (url, _):
+    with gunicorn(env) as (url, _):
 
         def get(path: str) -> None:
             ms, ok = fetch(url + path, token)

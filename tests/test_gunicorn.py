@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
+from claims.serving import gunicorn
 from tests.conftest import ROOT
 
 STORIES = [
@@ -25,13 +24,6 @@ STORIES = [
     ("Bridge", "The new Danube bridge at Braila cost 435 million euros to build."),
     ("Chess", "A 12-year-old from Chennai won the national chess championship on Friday."),
 ]
-
-
-def _free_port() -> int:
-    """Return a TCP port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _run(env: dict[str, str], *args: str) -> str:
@@ -51,19 +43,6 @@ def _call(url: str, token: str, payload: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
-def _wait_until_up(base: str, server: subprocess.Popen) -> None:
-    """Poll the login page until the server answers."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "gunicorn exited"
-        try:
-            urllib.request.urlopen(f"{base}/login", timeout=5).close()
-            return
-        except OSError:  # refused, reset or timed out while it starts
-            time.sleep(0.3)
-    raise AssertionError("gunicorn did not start")
-
-
 @pytest.fixture
 def served(tmp_path):
     """A two-worker gunicorn on a fresh database, with an admin API token."""
@@ -78,19 +57,12 @@ def served(tmp_path):
     _run(env, "init-db")
     _run(env, "users", "create", "chief", "--role", "admin")
     token = _run(env, "tokens", "create", "chief").strip().splitlines()[-1]
-    port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "app:app"]
     log = tmp_path / "gunicorn.log"
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=log_file)
-        try:
-            _wait_until_up(base, server)
+    try:
+        with gunicorn(env, workers=2, log=log) as (base, _):
             yield base, token
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-    print(log.read_text()[-20_000:])  # pytest shows it when a test fails
+    finally:
+        print(log.read_text()[-20_000:])  # pytest shows it when a test fails
 
 
 @pytest.mark.model
