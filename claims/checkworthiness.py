@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -260,9 +261,16 @@ _DETECTORS: dict[str, Callable[[str, tuple[str, ...]], bool]] = {
 
 def signals(text: str, language: str) -> list[Signal]:
     """Return the signals that fire for the claim, in SIGNALS order."""
+    return list(_fired(text, language))
+
+
+# An import scores each claim, then the learned model and the search results ask again.
+@lru_cache(maxsize=8192)
+def _fired(text: str, language: str) -> tuple[Signal, ...]:
+    """Run the detectors once per text and language."""
     clean = _normalise(text)
     languages = _languages(language)
-    return [signal for signal in SIGNALS if _DETECTORS[signal.name](clean, languages)]
+    return tuple(signal for signal in SIGNALS if _DETECTORS[signal.name](clean, languages))
 
 
 def score(text: str, language: str) -> float:

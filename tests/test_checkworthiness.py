@@ -275,3 +275,12 @@ def test_unknown_language_uses_every_vocabulary():
     """An undetected language still gets French and English cues."""
     assert "reporting_verb" in names("The minister said it was over.", "und")
     assert "reporting_verb" in names("Le ministre a déclaré la fin.", "und")
+
+
+def test_signals_are_computed_once_but_each_caller_gets_its_own_list():
+    text = "Le chômage a baissé de 3 % en 2024, selon l'Insee."
+    first = signals(text, "fr")
+    first.clear()
+    again = signals(text, "fr")
+    assert again and again is not first
+    assert [s.name for s in again] == [s.name for s in signals(text, "fr")]
