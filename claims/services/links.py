@@ -177,8 +177,8 @@ def link_near_duplicates(
     known = _existing_pairs(session, links)
     new_links = [row for pair, row in links.items() if pair not in known]
     if new_links:
-        # Core rows, not ORM objects: a big import writes thousands of links.
-        session.execute(sa.insert(ClaimLink), new_links)
+        # A Core executemany, not ORM objects nor its bulk path: an import writes thousands.
+        session.connection().execute(sa.insert(ClaimLink.__table__), new_links)
     session.commit()
     return len(new_links)
 
