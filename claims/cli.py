@@ -33,8 +33,10 @@ from claims.services.jobs import (
     get_job,
     list_jobs,
     run_import,
+    stalled_seconds,
 )
 from claims.services.users import ROLES, create_token, create_user, find_user
+from claims.web import duration
 
 group = AppGroup("claims", help="Claim tracker commands.")
 
@@ -145,6 +147,11 @@ def _follow(session: Session, job_id: int) -> Job:
         with _progress(job.total) as advance:
             while job.status not in FINISHED:
                 advance(job)
+                if stalled := stalled_seconds(job):
+                    raise click.ClickException(
+                        f"Job {job_id} has made no progress for {duration(stalled)}: is its "
+                        "worker (`flask claims worker`) still running?"
+                    )
                 time.sleep(0.5)
                 job = get_job(session, job_id)
             advance(job)
@@ -187,9 +194,11 @@ def jobs_command(limit: int) -> None:
     """List the newest import jobs with their progress."""
     with _session() as session:
         for job in list_jobs(session, limit):
+            stalled = stalled_seconds(job)
+            note = f"  (no progress for {duration(stalled)})" if stalled else ""
             click.echo(
                 f"{job.id:>5}  {job.status:<8} {job.done}/{job.total}  "
-                f"new {job.created}, known {job.known}, failed {job.failed}  {job.label}"
+                f"new {job.created}, known {job.known}, failed {job.failed}  {job.label}{note}"
             )
 
 

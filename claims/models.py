@@ -194,4 +194,6 @@ class Job(SQLModel, table=True):
     actor: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     started_at: datetime | None = None
+    # When `done` last moved; a running job that stops moving has lost its worker.
+    progressed_at: datetime | None = None
     finished_at: datetime | None = None

@@ -20,7 +20,15 @@ from claims.errors import InvalidInput
 from claims.models import Article, Claim, Job, utcnow
 from claims.queue import batch_ingester, make_queue
 from claims.schemas import ArticleIn
-from claims.services.jobs import create_job, errors_of, eta_seconds, get_job, run_import
+from claims.services.jobs import (
+    STALL_SECONDS,
+    create_job,
+    errors_of,
+    eta_seconds,
+    get_job,
+    run_import,
+    stalled_seconds,
+)
 from claims.web import duration
 from tests.conftest import ROOT, postgres_database, require_postgres
 from tests.helpers import count, db, text_of
@@ -118,6 +126,68 @@ def test_eta_follows_the_pace_so_far():
         "30 min",
         "1 h 02",
     ]
+
+
+def test_a_running_job_that_stops_moving_is_called_stalled():
+    now = utcnow()
+    job = Job(label="x", total=20, done=5, status="running", actor="t", started_at=now)
+    job.progressed_at = now - timedelta(seconds=STALL_SECONDS - 1)
+    assert stalled_seconds(job, now) is None
+    job.progressed_at = now - timedelta(seconds=STALL_SECONDS + 30)
+    assert stalled_seconds(job, now) == pytest.approx(STALL_SECONDS + 30)
+    job.status = "done"
+    assert stalled_seconds(job, now) is None
+    queued = Job(label="x", total=3, status="queued", actor="t", created_at=now - timedelta(days=1))
+    assert stalled_seconds(queued, now) is None
+
+
+def test_running_an_import_records_when_it_last_progressed(app):
+    articles = [_article("Homes", HOUSING), _article("Wine", EXPORTS), _article("Tram", TRAMS)]
+    with app.app_context(), db(app) as session:
+        job = create_job(session, "three", 3, "test")
+        moments = []
+        ingest = batch_ingester(session, "test")
+        run_import(session, job, articles, ingest, lambda j: moments.append(j.progressed_at), 1)
+    assert len(moments) == 4 and None not in moments
+    assert moments == sorted(moments) and moments[0] < moments[-1]
+
+
+def _stall(app, job_id: int) -> None:
+    """Make a job look like its worker died 20 minutes ago, 2 articles in."""
+    with db(app) as session:
+        job = get_job(session, job_id)
+        job.status, job.done = "running", 2
+        job.started_at = job.progressed_at = utcnow() - timedelta(minutes=20)
+        session.add(job)
+        session.commit()
+
+
+def test_a_stalled_job_is_flagged_on_the_pages_the_api_and_the_cli(app, client, runner):
+    with db(app) as session:
+        job_id = create_job(session, "stuck.jsonl", 7, "reviewer").id
+    _stall(app, job_id)
+    for url in ("/jobs", f"/jobs/{job_id}"):
+        page = text_of(client.get(url))
+        assert "no progress for 20 min: is its worker still running?" in page, url
+        assert "min left" not in page  # no ETA for a job that does not move
+    job = client.get(f"/api/jobs/{job_id}").get_json()["job"]
+    assert job["stalled_seconds"] == pytest.approx(1200, abs=5) and job["progressed_at"]
+    listing = runner.invoke(args=["claims", "jobs"]).output
+    assert "running  2/7" in listing and "(no progress for 20 min)" in listing
+
+
+def test_following_a_stalled_job_stops_with_a_reason(app):
+    import click
+
+    from claims.cli import _follow
+
+    with db(app) as session:
+        job_id = create_job(session, "stuck.jsonl", 7, "cli").id
+    _stall(app, job_id)
+    with app.app_context(), db(app) as session, pytest.raises(click.ClickException) as raised:
+        _follow(session, job_id)
+    assert "made no progress for 20 min" in raised.value.message
+    assert "flask claims worker" in raised.value.message
 
 
 def test_a_queued_job_says_it_waits_for_a_worker(app, client):

@@ -24,6 +24,9 @@ CHUNK = 128
 # A job keeps at most this many skipped-article messages (the count is always exact).
 MAX_ERRORS = 200
 FINISHED = ("done", "failed")
+# A running job whose count has not moved for this long has most likely lost its worker: a
+# chunk takes about 10 s here, and a slow one a minute or two.
+STALL_SECONDS = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,15 @@ def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
     return max(0.0, elapsed / job.done * (job.total - job.done))
 
 
+def stalled_seconds(job: Job, now: datetime | None = None) -> float | None:
+    """Return how long a running job has made no progress, once that passes STALL_SECONDS."""
+    since = job.progressed_at or job.started_at
+    if job.status != "running" or since is None:
+        return None
+    idle = ((now or utcnow()) - since).total_seconds()
+    return idle if idle >= STALL_SECONDS else None
+
+
 def fail_early(job: Job, skipped: list[Skipped]) -> None:
     """Count articles refused before the run (unreadable files) as done and failed."""
     _add_errors(job, skipped)
@@ -93,6 +105,7 @@ def _add_errors(job: Job, skipped: list[Skipped]) -> None:
 def _record(session: Session, job: Job, outcomes: list[Outcome]) -> None:
     """Add a chunk's outcomes to the job's counters and commit them."""
     job.done += len(outcomes)
+    job.progressed_at = utcnow()
     job.created += sum(isinstance(o, IngestResult) and o.created for o in outcomes)
     job.known += sum(isinstance(o, IngestResult) and not o.created for o in outcomes)
     failures = [o for o in outcomes if isinstance(o, IngestFailure)]
@@ -140,7 +153,8 @@ def run_import(
     chunk_size: int = CHUNK,
 ) -> Job:
     """Import articles chunk by chunk, recording progress; failing articles are skipped."""
-    job.status, job.started_at = "running", utcnow()
+    job.status = "running"
+    job.started_at = job.progressed_at = utcnow()
     session.add(job)
     session.commit()
     on_progress(job)
@@ -165,7 +179,7 @@ def finish(session: Session, job: Job, message: str | None = None) -> None:
 
 def job_json(job: Job, now: datetime | None = None) -> dict[str, object]:
     """Return a job's progress for the API."""
-    eta = eta_seconds(job, now)
+    eta, stalled = eta_seconds(job, now), stalled_seconds(job, now)
     return {
         "id": job.id,
         "status": job.status,
@@ -176,10 +190,12 @@ def job_json(job: Job, now: datetime | None = None) -> dict[str, object]:
         "known": job.known,
         "failed": job.failed,
         "eta_seconds": round(eta, 1) if eta is not None else None,
+        "stalled_seconds": round(stalled) if stalled is not None else None,
         "message": job.message,
         "errors": [{"title": s.title, "message": s.message} for s in errors_of(job)],
         "actor": job.actor,
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
+        "progressed_at": job.progressed_at.isoformat() if job.progressed_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -6,7 +6,14 @@ from flask import Blueprint, render_template
 
 from claims.auth import require_role
 from claims.db import get_session
-from claims.services.jobs import FINISHED, errors_of, eta_seconds, get_job, list_jobs
+from claims.services.jobs import (
+    FINISHED,
+    errors_of,
+    eta_seconds,
+    get_job,
+    list_jobs,
+    stalled_seconds,
+)
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -17,7 +24,9 @@ def index():
     """List the newest import jobs with their progress."""
     jobs = list_jobs(get_session())
     running = any(job.status not in FINISHED for job in jobs)
-    return render_template("jobs/index.html", jobs=jobs, eta=eta_seconds, refresh=running)
+    return render_template(
+        "jobs/index.html", jobs=jobs, eta=eta_seconds, stalled=stalled_seconds, refresh=running
+    )
 
 
 @bp.get("/<id:job_id>")
@@ -29,6 +38,7 @@ def show(job_id: int):
         "jobs/show.html",
         job=job,
         eta=eta_seconds(job),
+        stalled=stalled_seconds(job),
         skipped=errors_of(job),
         refresh=job.status not in FINISHED,
     )
