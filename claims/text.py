@@ -339,7 +339,34 @@ def _paragraphs(body: str) -> Iterator[tuple[int, str]]:
 
 def _split_line(line: str, language: str) -> list[tuple[int, int]]:
     """Split one paragraph into merged, stripped (start, end) offsets."""
+    if _one_sentence(line):
+        return [_strip_span(line, 0, len(line))]
     return _merge_pieces(line, _raw_pieces(line, language))
+
+
+# Punctuation after which pysbd may end a sentence, or may not: a line without any, but at its
+# end, is one sentence. pysbd gives the same on every such line of the benchmark corpora
+# (tests/test_text.py) and took a third of an import's text pipeline on them.
+_INNER_STOP_RE = re.compile(r"[.!?…;\r]|\)\s")
+_OPENERS = ("'", '"', "‘", "“", "«", "(")
+_END_RE = re.compile(r"[.!?…]?[»”\")\s]*\Z")
+
+
+def _one_sentence(line: str) -> bool:
+    """Return True for a short line with sentence punctuation only at its very end.
+
+    pysbd also cuts after a quotation that opens the line ("'Vampire Fungus' Affects…") and
+    before an unmatched closing quote, so those lines take the long way.
+    """
+    if len(line) > WINDOW or line.lstrip().startswith(_OPENERS):
+        return False
+    if (
+        line.count('"') % 2
+        or line.count("“") != line.count("”")
+        or line.count("«") != line.count("»")
+    ):
+        return False
+    return not _INNER_STOP_RE.search(line, 0, _END_RE.search(line).start())
 
 
 def split_sentences(body: str, language: str) -> list[Span]:

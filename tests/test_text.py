@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from claims import text as text_module
 from claims.text import (
     Span,
     detect_language,
@@ -636,3 +637,64 @@ def test_detect_language_seed_paragraph() -> None:
         "militaires."
     )
     assert detect_language(paragraph) == "fr"
+
+
+# --- the one-sentence fast path ---------------------------------------------------------------
+
+
+def _pysbd_way(line: str, language: str) -> list[tuple[int, int]]:
+    """Split a line the long way, through pysbd and the merge rules."""
+    return text_module._merge_pieces(line, text_module._raw_pieces(line, language))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le chômage a baissé de 0,3 point au troisième trimestre, selon l'Insee.",
+        "Dépêche 3-1 : le fonds sera doté de 500 millions d'euros sur cinq ans.",
+        "Le président a déclaré « nous ne céderons pas » devant les maires",
+        "Crime fell by 12% last year (ONS)  ",
+    ],
+)
+def test_a_line_with_no_inner_stop_skips_pysbd_and_matches_it(line: str) -> None:
+    assert text_module._one_sentence(line)
+    assert text_module._split_line(line, "fr") == _pysbd_way(line, "fr")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "M. Macron a parlé. Puis il est parti.",  # an inner stop
+        "Il a dit « Non ! » et il est parti.",  # an inner exclamation
+        "'Vampire Fungus' Affects 70 Percent of Americans?",  # pysbd cuts after the quote
+        "“Mama” Cass Elliot choked on a ham sandwich.",
+        'He hopes a recession will get rid of the president."',  # unmatched closing quote
+        "(Laughter) And so our program also says this.",  # pysbd cuts after ")"
+        "And so my question is...",  # pysbd cuts the last dots off
+        "Pourquoi ils se regardent comme ça ? !?!",
+        "Tax " * 600,  # longer than a window
+    ],
+)
+def test_lines_pysbd_may_cut_take_the_long_way(line: str) -> None:
+    assert not text_module._one_sentence(line)
+
+
+def test_the_fast_path_agrees_with_pysbd_on_benchmark_sentences(shared_bench: Path) -> None:
+    """Every fifteenth line of the French STS and English check-worthiness sets."""
+    import csv
+
+    sources = [
+        ("fr", shared_bench / "similarity" / "stsb-fr" / "train.tsv", ("sentence1", "sentence2")),
+        ("en", shared_bench / "checkworthiness" / "ct2024-t1" / "train.tsv", ("text",)),
+    ]
+    checked = 0
+    for language, path, columns in sources:
+        with path.open(encoding="utf-8") as rows:
+            for n, row in enumerate(csv.DictReader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)):
+                for line in (row[c] for c in columns if row.get(c) and n % 15 == 0):
+                    if line.strip() and text_module._one_sentence(line):
+                        checked += 1
+                        assert text_module._split_line(line, language) == _pysbd_way(
+                            line, language
+                        ), line
+    assert checked > 1000
