@@ -17,7 +17,7 @@ from sqlmodel import Session
 from claims.errors import InvalidInput, Unavailable
 from claims.extensions import services
 from claims.schemas import ArticleIn
-from claims.services.articles import ingest_batch, options_for
+from claims.services.articles import ChunkImporter, options_for
 from claims.services.jobs import create_job, fail_early, finish, get_job, run_import
 
 QUEUE_NAME = "claims"
@@ -118,12 +118,10 @@ def run_job(job_id: int, articles: list[ArticleIn], on_progress=lambda job: None
             raise
 
 
-def batch_ingester(session: Session, actor: str):
-    """Return a function importing a list of articles with the app's services and settings."""
-    index = services().index
+def batch_ingester(session: Session, actor: str) -> ChunkImporter:
+    """Return the importer of chunks of articles, with the app's services and settings."""
 
-    def ingest(articles: list[ArticleIn]):
-        options = options_for(session, current_app.config, services().checkworthiness, actor)
-        return ingest_batch(session, services().embedder, index, articles, **options)
+    def options() -> dict:
+        return options_for(session, current_app.config, services().checkworthiness, actor)
 
-    return ingest
+    return ChunkImporter(session, services().embedder, services().index, options)

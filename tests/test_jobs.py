@@ -344,3 +344,78 @@ def test_a_worker_on_a_bad_queue_url_says_so(app, runner):
     result = runner.invoke(args=["claims", "worker"])
     assert result.exit_code == 1
     assert "is not a queue: use sqlite:///…, postgresql://… or redis://…" in result.output
+
+
+STORIES = [HOUSING, EXPORTS, TRAMS, "Egypt bought 300,000 tonnes of wheat from Romania in June."]
+
+
+def test_the_next_chunk_begins_before_this_one_is_stored(app):
+    articles = [_article(f"Story {n}", body) for n, body in enumerate(STORIES)]
+    events: list[str] = []
+    with app.app_context(), db(app) as session:
+        importer = batch_ingester(session, "test")
+        begin = importer.begin
+
+        def spying_begin(chunk, helper):
+            events.append(f"begin {chunk[0].title}")
+            store = begin(chunk, helper)
+
+            def spying_store():
+                events.append(f"store {chunk[0].title}")
+                return store()
+
+            return spying_store
+
+        importer.begin = spying_begin
+        job = run_import(
+            session, create_job(session, "four", 4, "t"), articles, importer, chunk_size=2
+        )
+        assert (job.created, job.known, job.failed) == (4, 0, 0)
+    assert events == ["begin Story 0", "begin Story 2", "store Story 0", "store Story 2"]
+
+
+def test_a_repeat_in_the_next_chunk_is_stored_once_though_both_were_begun(app):
+    articles = [_article("Homes", HOUSING), _article("Wine", EXPORTS), _article("Again", HOUSING)]
+    with app.app_context(), db(app) as session:
+        job = create_job(session, "repeat", 3, "t")
+        job = run_import(session, job, articles, batch_ingester(session, "t"), chunk_size=2)
+        assert (job.created, job.known, job.failed) == (2, 1, 0)
+    assert count(app, Article) == 2 and count(app, Claim) == 2
+
+
+class _BreakingEmbedder:
+    """Wraps an embedder; fails on any call of several texts that holds one of them."""
+
+    def __init__(self, embedder, poison: str) -> None:
+        self.name, self.embedder, self.poison, self.raised = embedder.name, embedder, poison, 0
+
+    def encode(self, texts: list[str]):
+        if len(texts) > 1 and any(self.poison in text for text in texts):
+            self.raised += 1
+            raise RuntimeError("the model fell over")
+        return self.embedder.encode(texts)
+
+
+@pytest.mark.parametrize("stage", ["begin", "embed"])
+def test_a_chunk_that_breaks_in_the_pipeline_is_retried_article_by_article(app, stage):
+    articles = [_article(f"Story {n}", body) for n, body in enumerate(STORIES)]
+    raised = []
+    with app.app_context(), db(app) as session:
+        importer = batch_ingester(session, "test")
+        begin = importer.begin
+
+        def breaking_begin(chunk, helper):
+            if len(chunk) > 1 and chunk[0].title == "Story 2":
+                raised.append(chunk[0].title)
+                raise RuntimeError("the disk is on fire")
+            return begin(chunk, helper)
+
+        if stage == "begin":
+            importer.begin = breaking_begin
+        else:
+            importer.embedder = _BreakingEmbedder(importer.embedder, TRAMS)
+        job = create_job(session, "four", 4, "t")
+        job = run_import(session, job, articles, importer, chunk_size=2)
+        assert (job.status, job.created, job.known, job.failed) == ("done", 4, 0, 0)
+    assert raised or importer.embedder.raised == 1
+    assert count(app, Article) == 4 and count(app, Claim) == 4

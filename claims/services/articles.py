@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlparse
@@ -168,11 +169,48 @@ class _Batch:
         return self.outcomes
 
 
-def _vectors_per_article(embedder: Embedder, pending: list[_Pending]) -> list[np.ndarray]:
-    """Encode every pending claim in one call, which batches far better than per article."""
-    vectors = embedder.encode([text for item in pending for text in item.match_texts])
+def _vectors_per_article(vectors: np.ndarray, pending: list[_Pending]) -> list[np.ndarray]:
+    """Cut one call's vectors back into each pending article's rows."""
     bounds = np.cumsum([0] + [len(item.match_texts) for item in pending])
     return [vectors[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def sort_articles(session: Session, items: list[ArticleIn], max_chars: int) -> _Batch:
+    """Run the text pipeline on a batch, setting aside bad input and known articles."""
+    batch = _Batch(session, max_chars)
+    for data in items:
+        batch.sort(data)
+    return batch
+
+
+def texts_to_embed(batch: _Batch) -> list[str]:
+    """Return every new claim's matching text, for one call to the model."""
+    # One call for the whole batch: the model sorts by length and pads far less than per article.
+    return [text for item in batch.pending for text in item.match_texts]
+
+
+def store_sorted(
+    session: Session,
+    model: str,
+    index: ClaimIndex,
+    batch: _Batch,
+    vectors: np.ndarray,
+    *,
+    suggest_threshold: float,
+    autolink_threshold: float = NEVER,
+    checkworthiness: CheckworthinessModel | None = None,
+    actor: str = "system",
+) -> list[Outcome]:
+    """Store a sorted batch with its vectors, then index and link its new claims."""
+    stored: list[Claim] = []
+    writer = _Writer(session, model, checkworthiness, actor)
+    for item, rows in zip(batch.pending, _vectors_per_article(vectors, batch.pending), strict=True):
+        batch.outcomes[item.position] = outcome = writer.store(item, rows)
+        if isinstance(outcome, IngestResult) and outcome.created:
+            stored += outcome.claims
+    index.add(session, stored)
+    link_near_duplicates(session, index, stored, suggest_threshold, autolink_threshold)
+    return batch.resolve_twins()
 
 
 def ingest_batch(
@@ -182,30 +220,56 @@ def ingest_batch(
     items: list[ArticleIn],
     *,
     max_chars: int,
-    suggest_threshold: float,
-    autolink_threshold: float = NEVER,
-    checkworthiness: CheckworthinessModel | None = None,
-    actor: str = "system",
+    **options: Any,
 ) -> list[Outcome]:
     """Import articles idempotently; one outcome per article, failures reported, not raised.
 
     Each article commits in its own transaction, so a failure or a crash never leaves one
     half-stored. The index is touched once, after those commits, then near-duplicates are
     linked; a duplicate (same normalised text or URL) returns the stored article.
+    `options` are store_sorted's thresholds, check-worthiness model and actor.
     """
-    batch = _Batch(session, max_chars)
-    for data in items:
-        batch.sort(data)
-    stored: list[Claim] = []
-    writer = _Writer(session, embedder.name, checkworthiness, actor)
-    vectors = _vectors_per_article(embedder, batch.pending)
-    for item, item_vectors in zip(batch.pending, vectors, strict=True):
-        batch.outcomes[item.position] = outcome = writer.store(item, item_vectors)
-        if isinstance(outcome, IngestResult) and outcome.created:
-            stored += outcome.claims
-    index.add(session, stored)
-    link_near_duplicates(session, index, stored, suggest_threshold, autolink_threshold)
-    return batch.resolve_twins()
+    batch = sort_articles(session, items, max_chars)
+    vectors = embedder.encode(texts_to_embed(batch))
+    return store_sorted(session, embedder.name, index, batch, vectors, **options)
+
+
+class ChunkImporter:
+    """Imports chunks of articles; `begin` lets the model embed one while another is stored.
+
+    The model keeps both cores busy; storing, indexing and linking are single-threaded Python,
+    so on a helper thread the embedding of the next chunk hides much of their time.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        embedder: Embedder,
+        index: ClaimIndex,
+        options: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.session = session
+        self.embedder = embedder
+        self.index = index
+        self.options = options  # ingest_batch's settings, read afresh for each chunk
+
+    def __call__(self, items: list[ArticleIn]) -> list[Outcome]:
+        """Import one chunk there and then."""
+        return ingest_batch(self.session, self.embedder, self.index, items, **self.options())
+
+    def begin(self, items: list[ArticleIn], helper: Executor) -> Callable[[], list[Outcome]]:
+        """Sort a chunk now and embed it on the helper; return the call that stores it."""
+        options = self.options()
+        batch = sort_articles(self.session, items, options.pop("max_chars"))
+        embedding = helper.submit(self.embedder.encode, texts_to_embed(batch))
+
+        def store() -> list[Outcome]:
+            vectors = embedding.result()
+            return store_sorted(
+                self.session, self.embedder.name, self.index, batch, vectors, **options
+            )
+
+        return store
 
 
 @dataclass(frozen=True, slots=True)

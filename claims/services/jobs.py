@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -152,20 +153,63 @@ def run_import(
     on_progress: Callable[[Job], None] = lambda job: None,
     chunk_size: int = CHUNK,
 ) -> Job:
-    """Import articles chunk by chunk, recording progress; failing articles are skipped."""
+    """Import articles chunk by chunk, recording progress; failing articles are skipped.
+
+    When `ingest` can also `begin` a chunk (ChunkImporter), the next chunk is sorted and
+    embedded on a helper thread while the current one is stored and linked.
+    """
     job.status = "running"
     job.started_at = job.progressed_at = utcnow()
     session.add(job)
     session.commit()
     on_progress(job)
-    for chunk in _chunks(articles, chunk_size):
-        outcomes = _ingest_safely(ingest, chunk)
-        # A failed article may leave the session mid-transaction; start the next one clean.
-        session.rollback()
-        _record(session, job, outcomes)
-        on_progress(job)
+    chunks = _chunks(articles, chunk_size)
+    with ThreadPoolExecutor(1, thread_name_prefix="claims-embed") as helper:
+        if hasattr(ingest, "begin"):
+            results = _pipelined(session, chunks, ingest, helper)
+        else:
+            results = (_ingest_safely(ingest, chunk) for chunk in chunks)
+        for outcomes in results:
+            # A failed article may leave the session mid-transaction; start the next one clean.
+            session.rollback()
+            _record(session, job, outcomes)
+            on_progress(job)
     finish(session, job)
     return job
+
+
+def _pipelined(
+    session: Session, chunks: Iterator[list[ArticleIn]], ingest, helper: Executor
+) -> Iterator[list[Outcome]]:
+    """Yield each chunk's outcomes, beginning the next chunk before storing this one."""
+    current = None
+    for chunk in chunks:
+        following = (chunk, _begin_safely(ingest, chunk, helper))
+        if current is not None:
+            yield _finish_safely(session, ingest, *current)
+        current = following
+    if current is not None:
+        yield _finish_safely(session, ingest, *current)
+
+
+def _begin_safely(ingest, chunk: list[ArticleIn], helper: Executor):
+    """Begin a chunk; None when that breaks, and the chunk goes one article at a time."""
+    try:
+        return ingest.begin(chunk, helper)
+    except Exception:  # noqa: BLE001 - retried article by article, where failures are reported
+        return None
+
+
+def _finish_safely(
+    session: Session, ingest, chunk: list[ArticleIn], store: Callable[[], list[Outcome]] | None
+) -> list[Outcome]:
+    """Store a begun chunk; if it breaks as a whole, retry its articles one by one."""
+    if store is not None:
+        try:
+            return store()
+        except Exception:  # noqa: BLE001 - any failure of one article must not stop the batch
+            session.rollback()
+    return [_ingest_one_safely(ingest, data) for data in chunk]
 
 
 def finish(session: Session, job: Job, message: str | None = None) -> None:
