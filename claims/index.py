@@ -322,9 +322,10 @@ class ClaimIndex:
             return [[] for _ in texts]
         queries = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
         hits = self.dense.search(queries, depth)
+        scored = self.lexical.score_many(texts, languages)
         return [
-            self._fused(query, found, self.lexical.score_all(text, language), depth, threshold)
-            for query, found, text, language in zip(queries, hits, texts, languages, strict=True)
+            self._fused(query, found, lexical, depth, threshold)
+            for query, found, lexical in zip(queries, hits, scored, strict=True)
         ]
 
     def _fused(

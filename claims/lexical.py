@@ -16,7 +16,7 @@ import unicodedata
 import uuid
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -353,6 +353,11 @@ class _Query:
     self_score: float
 
 
+def _idf(count: int, df: int) -> float:
+    """Return BM25's idf of a term held by df of count documents."""
+    return float(np.log(1 + (count - df + 0.5) / (df + 0.5)))
+
+
 def _keys(scores: dict[int, float]) -> np.ndarray:
     """Return a score dict's ids as an array."""
     return np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
@@ -393,13 +398,34 @@ class _Scratch:
         self, size: int, parts: Iterable[tuple[np.ndarray, np.ndarray]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Sum (positions, weights) parts; return the touched positions, ascending, and sums."""
+
+        def fill(sums: np.ndarray, touched: np.ndarray) -> None:
+            for positions, weights in parts:
+                sums[positions] += weights
+                touched[positions] = True
+
+        return self._summed(size, fill)
+
+    def add_at(
+        self, size: int, positions: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like accumulate, for positions that may repeat: they add up in array order."""
+
+        def fill(sums: np.ndarray, touched: np.ndarray) -> None:
+            np.add.at(sums, positions, weights)
+            touched[positions] = True
+
+        return self._summed(size, fill)
+
+    def _summed(
+        self, size: int, fill: Callable[[np.ndarray, np.ndarray], None]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Let fill add into the zeroed arrays; return what it touched and the sums, then clean."""
         if len(self.sums) < size:
             self.sums, self.touched = np.zeros(size), np.zeros(size, dtype=bool)
         sums, touched = self.sums[:size], self.touched[:size]
         try:
-            for positions, weights in parts:
-                sums[positions] += weights
-                touched[positions] = True
+            fill(sums, touched)
             hit = np.flatnonzero(touched)
             found = sums[hit]
         except BaseException:
@@ -544,12 +570,15 @@ class LexicalIndex:
             key: sum(len(p[key][0]) for p in postings) + len(self._postings.get(key, ()))
             for key in terms
         }
-        idf = {key: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for key, d in df.items()}
+        idf = {key: _idf(n, d) for key, d in df.items()}
+        return _Query(terms, postings, idf, avg, self._self_score(terms, idf, avg))
+
+    def _self_score(self, terms: Counter[int], idf: dict[int, float], avg: float) -> float:
+        """Return the query's BM25 against itself, which scales its scores into [0, 1]."""
         query_length = sum(terms.values())
-        self_score = sum(
+        return sum(
             qtf * idf[key] * self._weight(qtf, query_length, avg) for key, qtf in terms.items()
         )
-        return _Query(terms, postings, idf, avg, self_score)
 
     def _term_weights(self, query: _Query, key: int, tfs, lengths):
         """Return one query term's BM25 contribution to documents (unscaled)."""
@@ -582,6 +611,58 @@ class LexicalIndex:
             ids.append(segment.ids[hit])
             raw.append(scores)
         return ids, raw
+
+    def score_many(self, texts: list[str], languages: list[str]) -> list[LexicalScores]:
+        """Return what score_all gives each text, the same to the last bit, but faster.
+
+        Each query's postings are gathered from a segment in one vectorised pass, instead of
+        a few numpy calls per term: linking an import's thousand claims was mostly that
+        per-call overhead. The sums still add each term's weights in the query's term order.
+        """
+        counted = [term_counts(t, lang) for t, lang in zip(texts, languages, strict=True)]
+        with self._lock:
+            return [self._gathered(terms) for terms in counted]
+
+    def _gathered(self, terms: Counter[int]) -> LexicalScores:
+        """Score one query like score_all, while holding the lock."""
+        if not terms or not self._count:
+            return LexicalScores(_EMPTY, np.zeros(0))
+        n, avg = self._count, self._total_length / self._count or 1.0
+        keys = np.fromiter(terms, dtype=np.uint64, count=len(terms))
+        found = [self._gather(i, keys) for i in range(len(self._segments))]
+        df = sum((np.bincount(of, minlength=len(keys)) for _, _, of in found), np.zeros(len(keys)))
+        idf = {
+            key: _idf(n, int(d) + len(self._postings.get(key, ())))
+            for key, d in zip(terms, df, strict=True)
+        }
+        query = _Query(terms, [], idf, avg, self._self_score(terms, idf, avg))
+        per_key = np.array([qtf * idf[key] for key, qtf in terms.items()])
+        ids, raw = [], []
+        for segment, (docs, tfs, of) in zip(self._segments, found, strict=True):
+            weights = per_key[of] * self._weight(tfs, segment.lengths[docs], avg)
+            hit, scores = self._scratch.add_at(len(segment), docs, weights)
+            ids.append(segment.ids[hit])
+            raw.append(scores)
+        recent = self._recent_scores(query)
+        return _scaled(query, [*ids, _keys(recent)], [*raw, _values(recent)])
+
+    def _gather(self, i: int, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return segment i's alive postings of these keys: docs, tfs and the key of each."""
+        segment, mask = self._segments[i], self._alive(i)
+        at = np.searchsorted(segment.keys, keys)
+        inside = at < len(segment.keys)
+        hit = np.zeros(len(keys), dtype=bool)
+        hit[inside] = segment.keys[at[inside]] == keys[inside]
+        starts = np.where(hit, segment.starts[np.minimum(at, len(segment.keys) - 1)], 0)
+        counts = np.where(hit, segment.starts[np.minimum(at + 1, len(segment.keys))] - starts, 0)
+        of = np.repeat(np.arange(len(keys)), counts)
+        # Each posting's index: its term's start plus its rank within the term.
+        flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(len(of))
+        docs, tfs = segment.docs[flat], segment.tfs[flat]
+        if mask is not None and len(docs):
+            keep = mask[docs]
+            docs, tfs, of = docs[keep], tfs[keep], of[keep]
+        return docs, tfs, of
 
     def _recent_scores(self, query: _Query) -> dict[int, float]:
         """Score the documents added since the last freeze, while holding the lock."""

@@ -4,6 +4,7 @@ import math
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from claims import lexical
@@ -109,13 +110,19 @@ def random_docs(rng: random.Random, ids: range) -> dict[int, str]:
 
 
 def assert_same_scores(index: LexicalIndex, docs: dict[int, str], rng: random.Random) -> None:
+    """Check scores against plain BM25, and score_many against score_all to the last bit."""
     assert len(index) == len(docs)
-    for _ in range(20):
-        query = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
+    queries = [" ".join(rng.choices(WORDS, k=rng.randint(1, 4))) for _ in range(20)]
+    for query in queries:
         got, want = index.scores(query, "en"), reference_scores(docs, query)
         assert got.keys() == want.keys(), query
         for doc_id, score in want.items():
             assert got[doc_id] == pytest.approx(score, rel=1e-9), (query, doc_id)
+    queries += ["", "the of", "unknown words"]
+    for query, many in zip(queries, index.score_many(queries, ["en"] * len(queries)), strict=True):
+        one = index.score_all(query, "en")
+        assert many.ids.tolist() == one.ids.tolist(), query
+        assert many.values.tobytes() == one.values.tobytes(), query
 
 
 def test_bulk_build_scores_like_plain_bm25():
@@ -144,6 +151,23 @@ def test_a_query_that_fails_midway_leaves_nothing_behind_for_the_next(monkeypatc
         index.scores("alpha beta gamma", "en")
     monkeypatch.undo()
     assert_same_scores(index, docs, rng)
+
+
+def test_the_shared_arrays_are_cleaned_when_summing_fails_midway():
+    scratch = lexical._Scratch()
+
+    def write_then_fail(sums, touched):
+        sums[[1, 2]] += 5.0
+        touched[[1, 2]] = True
+        raise MemoryError("out of memory")
+
+    with pytest.raises(MemoryError):
+        scratch._summed(4, write_then_fail)
+    assert not scratch.sums.any() and not scratch.touched.any()
+    positions, weights = np.array([3, 0, 3]), np.array([1.0, 2.0, 0.5])
+    hit, sums = scratch.add_at(4, positions, weights)
+    assert hit.tolist() == [0, 3] and sums.tolist() == [2.0, 1.5]  # repeats add up
+    assert not scratch.sums.any() and not scratch.touched.any()
 
 
 def test_adds_removals_and_saves_keep_scoring_right(tmp_path, monkeypatch):
