@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -122,16 +123,6 @@ def _chunks(articles: list[ArticleIn], size: int) -> Iterator[list[ArticleIn]]:
         yield articles[start : start + size]
 
 
-def _ingest_safely(
-    ingest: Callable[[list[ArticleIn]], list[Outcome]], chunk: list[ArticleIn]
-) -> list[Outcome]:
-    """Ingest a chunk; if it breaks as a whole, retry its articles one by one."""
-    try:
-        return ingest(chunk)
-    except Exception:  # noqa: BLE001 - any failure of one article must not stop the batch
-        return [_ingest_one_safely(ingest, data) for data in chunk]
-
-
 def _ingest_one_safely(
     ingest: Callable[[list[ArticleIn]], list[Outcome]], data: ArticleIn
 ) -> Outcome:
@@ -168,7 +159,7 @@ def run_import(
         if hasattr(ingest, "begin"):
             results = _pipelined(session, chunks, ingest, helper)
         else:
-            results = (_ingest_safely(ingest, chunk) for chunk in chunks)
+            results = (_finish_safely(session, ingest, c, partial(ingest, c)) for c in chunks)
         for outcomes in results:
             # A failed article may leave the session mid-transaction; start the next one clean.
             session.rollback()
@@ -203,7 +194,7 @@ def _begin_safely(ingest, chunk: list[ArticleIn], helper: Executor):
 def _finish_safely(
     session: Session, ingest, chunk: list[ArticleIn], store: Callable[[], list[Outcome]] | None
 ) -> list[Outcome]:
-    """Store a begun chunk; if it breaks as a whole, retry its articles one by one."""
+    """Store a chunk (`store` is None if it could not begin); if that breaks, go one by one."""
     if store is not None:
         try:
             return store()
