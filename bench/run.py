@@ -114,11 +114,17 @@ def bench_ingest(embedder: Embedder, workdir: Path) -> dict[str, float]:
     started = time.perf_counter()
     embedder.model.encode(texts)  # bare sentence-transformers, its default settings
     encode_seconds = time.perf_counter() - started
+    # The app's own encoding (batched by token count) shows what the rest of import costs.
+    started = time.perf_counter()
+    embedder.encode(texts)
+    embedder_seconds = time.perf_counter() - started
     return {
         "claims": len(texts),
         "ingest_per_s": len(texts) / ingest_seconds,
         "encode_per_s": len(texts) / encode_seconds,
+        "embedder_per_s": len(texts) / embedder_seconds,
         "ratio": encode_seconds / ingest_seconds,
+        "embedder_ratio": embedder_seconds / ingest_seconds,
     }
 
 
@@ -367,10 +373,12 @@ def report(ingest: dict, search: list[dict], http: list[dict], load: dict) -> st
         "",
         "## Ingest",
         "",
-        "| claims | import, claims/s | bare encode, claims/s | ingest_vs_encode |",
-        "|---|---|---|---|",
+        "| claims | import, claims/s | bare encode, claims/s | ingest_vs_encode "
+        "| the app's encode, claims/s | import vs the app's encode |",
+        "|---|---|---|---|---|---|",
         f"| {ingest['claims']} | {ingest['ingest_per_s']:.1f} | {ingest['encode_per_s']:.1f} "
-        f"| {ingest['ratio']:.2f} |",
+        f"| {ingest['ratio']:.2f} | {ingest['embedder_per_s']:.1f} "
+        f"| {ingest['embedder_ratio']:.2f} |",
         "",
         "## /api/search over HTTP (query embedding, vectors and BM25; gunicorn, 2 workers)",
         "",
