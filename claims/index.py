@@ -338,14 +338,17 @@ class ClaimIndex:
     ) -> list[Match]:
         """Fuse dense hits with the top `depth` lexical ones, keeping those at the threshold."""
         dense = dict(hits)
-        for claim_id, _ in scored.top(depth):
-            if claim_id not in dense:
+        weight = self.dense_weight
+        margin = -np.inf if threshold is None else threshold - 1e-6
+        ceiling = self._cosine_ceiling(hits, depth)
+        for claim_id, lexical in scored.top(depth):
+            # A lexical hit that cannot reach the threshold is not worth fetching its vector.
+            if claim_id not in dense and weight * ceiling + (1 - weight) * lexical >= margin:
                 dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query)
         lexical = scored.of(dense)
         if threshold is None:
-            return fuse(dense, lexical, self.dense_weight)
+            return fuse(dense, lexical, weight)
         # A cheap unrounded bound first; fuse() then scores the few left exactly as match() does.
-        weight, margin = self.dense_weight, threshold - 1e-6
         dense = {
             claim_id: cosine
             for claim_id, cosine in dense.items()
@@ -353,6 +356,16 @@ class ClaimIndex:
         }
         lexical = {claim_id: lexical[claim_id] for claim_id in dense if claim_id in lexical}
         return [m for m in fuse(dense, lexical, weight) if m.score >= threshold]
+
+    def _cosine_ceiling(self, hits: list[tuple[int, float]], depth: int) -> float:
+        """Return the highest cosine a claim outside these `depth` dense hits can have.
+
+        Only exhaustive search bounds it, by the last hit (with room for rounding); IVF may
+        miss closer vectors.
+        """
+        if self.dense is not None and self.dense.exact and len(hits) >= depth > 0:
+            return max(0.0, hits[-1][1]) + 1e-5
+        return 1.0
 
     def match_text(
         self, text: str, language: str, depth: int, encode: Callable[[str], np.ndarray]

@@ -143,19 +143,58 @@ def test_matching_a_text_scores_bm25_on_a_helper_thread_with_the_same_result(set
     assert threads == [threading.main_thread()] and scored_on[0] is not threading.main_thread()
 
 
-@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45])
-def test_matching_many_texts_at_once_equals_matching_each(setup, threshold):
-    session, embedder, index = setup
+def many_queries(session, embedder):
+    """Every stored claim and three free texts, with languages and vectors."""
     claims = session.exec(select(Claim).order_by(Claim.id)).all()
     texts = [c.text for c in claims] + ["budget de la santé", "tram", "rien à voir"]
     languages = [c.language for c in claims] + ["fr", "en", "fr"]
-    vectors = embedder.encode(texts)
+    return texts, languages, embedder.encode(texts)
+
+
+def add_budget_articles(session, embedder, index):
+    """Five more articles alike in words, so lexical and dense hits part ways at small depths."""
+    for n, topic in enumerate(("santé", "transports", "écoles", "retraites", "logement")):
+        body = (
+            f"Le budget des {topic} augmente de {n + 4} % cette année selon le ministre. "
+            f"Les syndicats des {topic} contestent ces chiffres du budget."
+        )
+        data = ArticleIn(title=f"Budget {n}", source="Outlet C", body=body)
+        ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+
+
+@pytest.mark.parametrize("wider", [False, True])
+@pytest.mark.parametrize("depth", [10, 2])
+@pytest.mark.parametrize("threshold", [0.0, 0.2, 0.45])
+def test_matching_many_texts_at_once_equals_matching_each(setup, threshold, depth, wider):
+    session, embedder, index = setup
+    if wider:
+        add_budget_articles(session, embedder, index)
+    texts, languages, vectors = many_queries(session, embedder)
     expected = [
-        [m for m in index.match(v, t, lang, 10) if m.score >= threshold]
+        [m for m in index.match(v, t, lang, depth) if m.score >= threshold]
         for v, t, lang in zip(vectors, texts, languages, strict=True)
     ]
-    assert index.match_many(vectors, texts, languages, 10, threshold) == expected
-    assert any(expected) and index.match_many(vectors[:0], [], [], 10, threshold) == []
+    assert index.match_many(vectors, texts, languages, depth, threshold) == expected
+    assert any(expected) and index.match_many(vectors[:0], [], [], depth, threshold) == []
+
+
+def test_matching_many_skips_the_vectors_of_lexical_hits_that_cannot_reach_the_threshold(setup):
+    session, embedder, index = setup
+    add_budget_articles(session, embedder, index)
+    texts, languages, vectors = many_queries(session, embedder)
+    fetched = []
+    reconstruct = index.dense.reconstruct
+
+    def spy(claim_id):
+        fetched.append(claim_id)
+        return reconstruct(claim_id)
+
+    index.dense.reconstruct = spy
+    index.match_many(vectors, texts, languages, 2, 0.0)
+    everything = len(fetched)
+    fetched.clear()
+    index.match_many(vectors, texts, languages, 2, 0.45)
+    assert everything > 0 and len(fetched) < everything
 
 
 def test_a_failing_embedding_still_waits_for_bm25_and_raises(setup):
