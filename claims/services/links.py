@@ -174,7 +174,7 @@ def link_near_duplicates(
             pair = (min(claim.id, match.claim_id), max(claim.id, match.claim_id))
             if pair not in links:
                 links[pair] = _new_link(pair, match.score, claim, others[match.claim_id], autolink)
-    known = _existing_pairs(session, links)
+    known = _existing_pairs(session, [claim.id for claim in claims], links)
     new_links = [row for pair, row in links.items() if pair not in known]
     if new_links:
         # A Core executemany, not ORM objects nor its bulk path: an import writes thousands.
@@ -206,15 +206,17 @@ def _new_link(
     return row
 
 
-def _existing_pairs(session: Session, links: dict[tuple[int, int], dict]) -> set:
-    """Return which of these pairs are already linked."""
+def _existing_pairs(
+    session: Session, claim_ids: list[int], links: dict[tuple[int, int], dict]
+) -> set:
+    """Return which of these pairs, each holding one of `claim_ids`, are already linked."""
     if not links:
         return set()
-    ids = {i for pair in links for i in pair}
+    # Only the linked claims' own links: for claims just imported, an indexed lookup of none.
     query = select(ClaimLink.claim_a_id, ClaimLink.claim_b_id).where(
-        ClaimLink.claim_a_id.in_(ids), ClaimLink.claim_b_id.in_(ids)
+        sa.or_(ClaimLink.claim_a_id.in_(claim_ids), ClaimLink.claim_b_id.in_(claim_ids))
     )
-    return {tuple(row) for row in session.exec(query)}
+    return {pair for pair in map(tuple, session.exec(query)) if pair in links}
 
 
 def links_of(session: Session, claim_id: int) -> list[SimilarClaim]:
