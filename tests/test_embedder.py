@@ -1,4 +1,4 @@
-"""The packaged model through the Embedder: one query on one torch thread, batches as before."""
+"""The Embedder: one query on one torch thread, batches of texts alike in token count."""
 
 import numpy as np
 import pytest
@@ -6,14 +6,13 @@ import torch
 
 from claims.embedder import by_token_count
 
-pytestmark = pytest.mark.model
-
 TEXTS = [
     "Le gouvernement a annoncé une hausse de 3 % du budget de la santé.",
     "The council approved a $1.8 billion transit plan on Monday.",
 ]
 
 
+@pytest.mark.model
 def test_a_single_query_encodes_like_a_batch_row_and_restores_the_threads(real_embedder):
     torch.set_num_threads(2)
     batch = real_embedder.encode(TEXTS)
@@ -24,6 +23,7 @@ def test_a_single_query_encodes_like_a_batch_row_and_restores_the_threads(real_e
     assert float(single @ batch[1]) < 0.5
 
 
+@pytest.mark.model
 def test_only_single_texts_switch_to_one_thread(real_embedder, monkeypatch):
     model = real_embedder._load()
     original, seen = model.encode, []
@@ -39,6 +39,7 @@ def test_only_single_texts_switch_to_one_thread(real_embedder, monkeypatch):
     assert seen == [1, 2]
 
 
+@pytest.mark.model
 def test_batches_group_texts_by_token_count_and_match_bare_encode(real_embedder, monkeypatch):
     model = real_embedder._load()
     short = [f"Le taux est de {n} %." for n in range(40)]
@@ -59,14 +60,38 @@ def test_batches_group_texts_by_token_count_and_match_bare_encode(real_embedder,
     vectors = real_embedder.encode(texts)
     assert vectors.shape == expected.shape and vectors.dtype == np.float32
     assert np.allclose(vectors, expected, atol=1e-5)
-    # Interleaved short and long texts: no batch mixes the two kinds.
+    # 40 long texts, then 40 short: the first batch is all long, the last all short.
     assert len(widths) == 3
     assert max(widths[0]) > 30 and max(widths[-1]) < 15
 
 
-def test_a_model_without_a_text_tokenizer_is_ordered_by_characters():
+class Counted:
+    """A model stand-in whose token counts disagree with character counts."""
+
+    tokens = {"a a a a": 2, "bb": 6, "c": 4}
+
+    def preprocess(self, texts):
+        return {
+            "attention_mask": torch.tensor(
+                [[1] * self.tokens[t] + [0] * (9 - self.tokens[t]) for t in texts]
+            )
+        }
+
+
+def test_texts_are_ordered_by_token_count_not_characters():
+    assert by_token_count(Counted(), ["a a a a", "bb", "c"]).tolist() == [1, 2, 0]
+
+
+def test_a_model_that_cannot_count_tokens_is_ordered_by_characters():
     class Untokenised:
-        max_seq_length = 128
+        def preprocess(self, texts):
+            raise RuntimeError("no text processor")
 
     order = by_token_count(Untokenised(), ["ab", "abcd", "a", "abc"])
     assert order.tolist() == [1, 3, 0, 2]
+
+
+@pytest.mark.model
+def test_no_texts_give_no_rows(real_embedder):
+    assert real_embedder._encode_torch([]).shape == (0, 384)
+    assert real_embedder.encode([]).shape == (0, 384)
