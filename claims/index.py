@@ -298,12 +298,13 @@ class ClaimIndex:
 
         `scored` is the text's BM25 when the caller has it already.
         """
-        if self.dense is None or len(self.dense) == 0:
+        dense = self.dense  # one read: a reload may swap the index meanwhile
+        if dense is None or len(dense) == 0:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         if scored is None:
             scored = self.lexical.score_all(text, language)
-        return self._fused(query[0], self.dense.search(query, depth)[0], scored, depth)
+        return self._fused(dense, query[0], dense.search(query, depth)[0], scored, depth)
 
     def match_many(
         self,
@@ -318,18 +319,20 @@ class ClaimIndex:
         One vector search serves every text, and only candidates that can reach the threshold
         are fused: an import links thousands of claims this way.
         """
-        if self.dense is None or len(self.dense) == 0 or not texts:
+        dense = self.dense  # one read: a reload may swap the index meanwhile
+        if dense is None or len(dense) == 0 or not texts:
             return [[] for _ in texts]
         queries = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-        hits = self.dense.search(queries, depth)
+        hits = dense.search(queries, depth)
         scored = self.lexical.score_many(texts, languages)
         return [
-            self._fused(query, found, lexical, depth, threshold)
+            self._fused(dense, query, found, lexical, depth, threshold)
             for query, found, lexical in zip(queries, hits, scored, strict=True)
         ]
 
     def _fused(
         self,
+        vectors: TieredIndex,
         query: np.ndarray,
         hits: list[tuple[int, float]],
         scored: LexicalScores,
@@ -340,11 +343,11 @@ class ClaimIndex:
         dense = dict(hits)
         weight = self.dense_weight
         margin = -np.inf if threshold is None else threshold - 1e-6
-        ceiling = self._cosine_ceiling(hits, depth)
-        for claim_id, lexical in scored.top(depth):
+        ceiling = cosine_ceiling(vectors.exact, hits, depth)
+        for claim_id, bm25 in scored.top(depth):
             # A lexical hit that cannot reach the threshold is not worth fetching its vector.
-            if claim_id not in dense and weight * ceiling + (1 - weight) * lexical >= margin:
-                dense[claim_id] = float(self.dense.reconstruct(claim_id) @ query)
+            if claim_id not in dense and weight * ceiling + (1 - weight) * bm25 >= margin:
+                dense[claim_id] = float(vectors.reconstruct(claim_id) @ query)
         lexical = scored.of(dense)
         if threshold is None:
             return fuse(dense, lexical, weight)
@@ -356,16 +359,6 @@ class ClaimIndex:
         }
         lexical = {claim_id: lexical[claim_id] for claim_id in dense if claim_id in lexical}
         return [m for m in fuse(dense, lexical, weight) if m.score >= threshold]
-
-    def _cosine_ceiling(self, hits: list[tuple[int, float]], depth: int) -> float:
-        """Return the highest cosine a claim outside these `depth` dense hits can have.
-
-        Only exhaustive search bounds it, by the last hit (with room for rounding); IVF may
-        miss closer vectors.
-        """
-        if self.dense is not None and self.dense.exact and len(hits) >= depth > 0:
-            return max(0.0, hits[-1][1]) + 1e-5
-        return 1.0
 
     def match_text(
         self, text: str, language: str, depth: int, encode: Callable[[str], np.ndarray]
@@ -390,6 +383,17 @@ class ClaimIndex:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="claims-bm25")
                 self._pool_pid = os.getpid()
             return self._pool
+
+
+def cosine_ceiling(exact: bool, hits: list[tuple[int, float]], depth: int) -> float:
+    """Return the highest cosine a claim outside these top `depth` dense hits can have.
+
+    Only exhaustive search bounds it, by the last hit (with room for rounding); IVF may miss
+    closer vectors, and fewer hits than asked for bound nothing.
+    """
+    if exact and len(hits) >= depth > 0:
+        return max(0.0, hits[-1][1]) + 1e-5
+    return 1.0
 
 
 def _files(manifest: object) -> set[str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from claims.index import ClaimIndex
+from claims.index import ClaimIndex, cosine_ceiling
 from claims.lexical import LexicalIndex
 from claims.models import Claim, IndexState
 from claims.schemas import ArticleIn
@@ -251,3 +251,12 @@ def test_a_damaged_vector_delta_is_rebuilt_from_the_database(setup):
     reader = ClaimIndex(index.path, index.model)
     reader.ensure_fresh(session)
     assert sorted(reader.dense.ids()) == claim_ids(session)
+
+
+def test_only_a_full_exhaustive_search_bounds_the_cosine_of_other_claims():
+    hits = [(1, 0.9), (2, 0.7)]
+    assert cosine_ceiling(True, hits, 2) == pytest.approx(0.7 + 1e-5)
+    assert cosine_ceiling(False, hits, 2) == 1.0  # IVF may miss closer vectors
+    assert cosine_ceiling(True, hits, 3) == 1.0  # fewer hits than asked for
+    assert cosine_ceiling(True, [(1, -0.2), (2, -0.3)], 2) == pytest.approx(1e-5)
+    assert cosine_ceiling(True, [], 0) == 1.0

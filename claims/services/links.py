@@ -208,7 +208,7 @@ def _new_link(
 
 def _existing_pairs(
     session: Session, claim_ids: list[int], links: dict[tuple[int, int], dict]
-) -> set:
+) -> set[tuple[int, int]]:
     """Return which of these pairs, each holding one of `claim_ids`, are already linked."""
     if not links:
         return set()
