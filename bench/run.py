@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +80,13 @@ def write_corpus(folder: Path, sentences: list[str], articles: int) -> None:
         )
 
 
+def seconds(work: Callable[[], object]) -> float:
+    """Return how long a call takes."""
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
 def bench_ingest(embedder: Embedder, workdir: Path) -> dict[str, float]:
     """Claims per second through `claims import`, against bare encode of the same claims.
 
@@ -110,14 +118,19 @@ def bench_ingest(embedder: Embedder, workdir: Path) -> dict[str, float]:
     ingest_seconds = time.perf_counter() - started
     assert result.exit_code == 0, result.output
     with Session(app.extensions["claims"].engine) as session:
-        texts = list(session.exec(select(Claim.text)))
-    started = time.perf_counter()
-    embedder.model.encode(texts)  # bare sentence-transformers, its default settings
-    encode_seconds = time.perf_counter() - started
-    # The app's own encoding (batched by token count) shows what the rest of import costs.
-    started = time.perf_counter()
-    embedder.encode(texts)
-    embedder_seconds = time.perf_counter() - started
+        # What import embedded: each claim's matching text.
+        texts = list(session.exec(select(Claim.match_text)))
+    encoders = {
+        "bare": lambda: embedder.model.encode(texts),  # sentence-transformers' defaults
+        # The app's own encoding (batched by token count) shows what the rest of import costs.
+        "app": lambda: embedder.encode(texts),
+    }
+    runs: dict[str, list[float]] = {"bare": [], "app": []}
+    # Each twice, in both orders, keeping the faster run: neither gains from running warmer.
+    for order in (("bare", "app"), ("app", "bare")):
+        for name in order:
+            runs[name].append(seconds(encoders[name]))
+    encode_seconds, embedder_seconds = min(runs["bare"]), min(runs["app"])
     return {
         "claims": len(texts),
         "ingest_per_s": len(texts) / ingest_seconds,
