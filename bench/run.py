@@ -31,13 +31,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims import create_app  # noqa: E402
-from claims.config import PACKAGED_MODEL  # noqa: E402
-from claims.embedder import Embedder  # noqa: E402
-from claims.index import EXACT_LIMIT, NPROBE  # noqa: E402
-from claims.serving import gunicorn  # noqa: E402
-from claims.text import extract_claims  # noqa: E402
-from claims.vectors import VectorIndex, ivf_lists, recall_at_k  # noqa: E402
+from claims import create_app
+from claims.config import (
+    EXACT_LIMIT,
+    NPROBE,
+    PACKAGED_MODEL,
+)
+from claims.search.embedder import Embedder
+from claims.search.vectors import VectorIndex, ivf_lists, recall_at_k
+from claims.serving import gunicorn
+from claims.text.sentences import extract_claims
 
 SIZES = (10_000, 100_000, 1_000_000)
 # IVF lists visited per query, compared at the IVF sizes.
@@ -96,7 +99,7 @@ def bench_ingest(embedder: Embedder, workdir: Path) -> dict[str, float]:
     from sqlmodel import Session, select
 
     from claims.models import Claim
-    from claims.text import detect_language
+    from claims.text.language import detect_language
 
     detect_language("Le modèle de langue est chargé avant la mesure.")
 
@@ -199,7 +202,7 @@ def _timed_search(index: VectorIndex, probes: np.ndarray, embed_ms: list[float])
 MEMORY_PROBE = """
 import sys
 import numpy as np
-from claims.vectors import VectorIndex
+from claims.search.vectors import VectorIndex
 index = VectorIndex.load(sys.argv[1], mmap=sys.argv[2] == "1")
 index.search(np.ones((1, index.dimension), dtype=np.float32), 50)
 status = open("/proc/self/status").read()

@@ -21,15 +21,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.cleaning import matching_text  # noqa: E402
-from claims.config import PACKAGED_MODEL, Config  # noqa: E402
-from claims.embedder import Embedder  # noqa: E402
-from claims.extensions import make_embedder  # noqa: E402
-from claims.index import ClaimIndex  # noqa: E402
-from claims.lexical import LexicalIndex  # noqa: E402
-from claims.services.evaluation import read_tsv  # noqa: E402
-from claims.services.links import MATCH_DEPTH  # noqa: E402
-from claims.vectors import VectorIndex  # noqa: E402
+from claims.config import PACKAGED_MODEL, Config
+from claims.search.embedder import Embedder
+from claims.search.index import ClaimIndex
+from claims.search.lexical import LexicalIndex
+from claims.search.vectors import VectorIndex
+from claims.services.evaluation import read_tsv
+from claims.services.links import MATCH_DEPTH
+from claims.text.cleaning import matching_text
+from claims.web.extensions import make_embedder
 
 DATA = ROOT.parent / "shared" / "bench" / "retrieval" / "ct2022-t2a"
 

@@ -1,12 +1,11 @@
-"""Database engine and the per-request session."""
+"""The database engine: SQLite made safe for concurrent use, PostgreSQL through psycopg 3."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 
 def engine_url(url: str) -> str:
@@ -33,22 +32,3 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-
-
-def get_session() -> Session:
-    """Return this request's session, opening it on first use."""
-    if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["claims"].engine, expire_on_commit=False)
-    return g.db_session
-
-
-def close_session(_exc: BaseException | None = None) -> None:
-    """Close the request's session, rolling back anything left uncommitted."""
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
-
-
-def init_app(app: Flask) -> None:
-    """Register the session teardown."""
-    app.teardown_appcontext(close_session)

@@ -8,7 +8,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from claims import ROOT
+from claims.config import ROOT
 from claims.db import engine_url
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-# The project root, where app.py is; gunicorn imports `app:app` from there.
-ROOT = Path(__file__).resolve().parent.parent
+from claims.config import ROOT
+
 START_SECONDS = 120
 
 

@@ -19,8 +19,8 @@ from sqlmodel import Session
 from claims import create_app
 from claims.config import PACKAGED_MODEL
 from claims.db import engine_url
-from claims.embedder import Embedder
 from claims.migrate import upgrade
+from claims.search.embedder import Embedder
 from claims.services.calibration import NEVER
 from claims.services.users import ROLES, create_user, find_user
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from claims.checkworthiness import SIGNALS, Signal, explain, score, signals
+from claims.text.checkworthiness import SIGNALS, Signal, explain, score, signals
 
 FACTUAL_FR = "Le chômage a baissé de 1,5 % en 2023 en France, son plus bas niveau."
 FACTUAL_EN = "Unemployment in Germany fell to 4.2% in March 2023."

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from claims.checkworthiness import score
 from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
+from claims.text.checkworthiness import score
 from tests.conftest import HashingEmbedder
 from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
 

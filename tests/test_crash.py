@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from claims.index import ClaimIndex
 from claims.models import Article, Claim
+from claims.search.index import ClaimIndex
 from tests.conftest import ROOT, make_app
 
 ARTICLES = 500

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims.checkworthiness import SIGNALS, score
 from claims.config import PACKAGED_MODEL
-from claims.cwmodel import (
+from claims.errors import InvalidInput
+from claims.text.checkworthiness import SIGNALS, score
+from claims.text.cwmodel import (
     FOREIGN_MODEL_SHARE,
     CheckworthinessModel,
     combine,
@@ -24,7 +25,6 @@ from claims.cwmodel import (
     train,
     unquote,
 )
-from claims.errors import InvalidInput
 
 DEV_TSV = Path(__file__).resolve().parents[2] / "shared/bench/checkworthiness/ct2024-t1/dev.tsv"
 # Yes-class F1 of the shipped model on dev, measured when the weights were trained.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from claims.embedder import by_token_count
+from claims.search.embedder import by_token_count
 
 TEXTS = [
     "Le gouvernement a annoncé une hausse de 3 % du budget de la santé.",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from claims.errors import InvalidInput
-from claims.importing import iter_paths, parse_file
+from claims.intake.files import iter_paths, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

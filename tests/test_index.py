@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from claims.index import ClaimIndex, cosine_ceiling
-from claims.lexical import LexicalIndex
 from claims.models import Claim, IndexState
 from claims.schemas import ArticleIn
+from claims.search.index import ClaimIndex, cosine_ceiling
+from claims.search.lexical import LexicalIndex
 from claims.services.articles import ingest_article
 
 BODY_A = (

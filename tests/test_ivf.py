@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from claims.index import ClaimIndex
 from claims.models import Claim
 from claims.schemas import ArticleIn
+from claims.search.index import ClaimIndex
+from claims.search.vectors import VectorIndex, ivf_lists, recall_at_k
 from claims.services.articles import ingest_article
-from claims.vectors import VectorIndex, ivf_lists, recall_at_k
 
 
 def clustered(n: int, dimension: int = 32, clusters: int = 20, seed: int = 0) -> np.ndarray:

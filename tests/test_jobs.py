@@ -18,7 +18,6 @@ from sqlmodel import select
 
 from claims.errors import InvalidInput
 from claims.models import Article, Claim, Job, utcnow
-from claims.queue import batch_ingester, make_queue
 from claims.schemas import ArticleIn
 from claims.services.jobs import (
     STALL_SECONDS,
@@ -29,7 +28,8 @@ from claims.services.jobs import (
     run_import,
     stalled_seconds,
 )
-from claims.web import duration
+from claims.web.helpers import duration
+from claims.web.queue import batch_ingester, make_queue
 from tests.conftest import ROOT, postgres_database, require_postgres
 from tests.helpers import count, db, text_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.cwmodel import CheckworthinessModel
+from claims.text.cwmodel import CheckworthinessModel
 from tests.helpers import import_article
 
 FIGURE = "The unemployment rate fell to 3.5 percent last year, the lowest level since 1969."

@@ -7,8 +7,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from claims import lexical
-from claims.lexical import LexicalIndex, fold, prune, tokenize
+from claims.search import lexical
+from claims.search.lexical import LexicalIndex, fold, prune, tokenize
 
 
 def test_fold_strips_accents_and_case():

@@ -1,6 +1,6 @@
 """Fusing dense and lexical scores."""
 
-from claims.matching import fuse
+from claims.search.fusion import fuse
 
 
 def test_fuse_combines_both_scores_and_sorts():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from claims.metrics import average_precision, recall, reciprocal_rank, score_runs
+from claims.search.metrics import average_precision, recall, reciprocal_rank, score_runs
 
 
 def test_average_precision_divides_by_the_number_relevant():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from claims.mutation import Difference, describe, differences
+from claims.text.mutation import Difference, describe, differences
 
 DATA = Path(__file__).resolve().parent / "data" / "mutations.tsv"
 

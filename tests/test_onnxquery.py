@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from claims import create_app
-from claims import onnxquery as onnxquery_module
 from claims.config import PACKAGED_MODEL
-from claims.embedder import Embedder, resolve_model
-from claims.onnxquery import PROBES, load_query_encoder
+from claims.search import onnxquery as onnxquery_module
+from claims.search.embedder import Embedder, resolve_model
+from claims.search.onnxquery import PROBES, load_query_encoder
 
 QUERIES = [
     "Le gouvernement a annoncé une hausse de 3 % du budget de la santé.",
@@ -61,7 +61,7 @@ def test_queries_run_on_torch_until_the_export_is_ready(real_embedder, tmp_path,
         release.wait(timeout=60)
         return real_load(*args)
 
-    monkeypatch.setattr("claims.embedder.load_query_encoder", slow_export)
+    monkeypatch.setattr("claims.search.embedder.load_query_encoder", slow_export)
     embedder = Embedder(PACKAGED_MODEL, onnx_dir=tmp_path)
     first = embedder.encode(QUERIES[:1])
     assert np.array_equal(first, real_embedder.encode(QUERIES[:1])), "torch answered at once"

@@ -10,8 +10,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from claims.csvsafe import FORMULA_PREFIXES, csv_lines
-from claims.pipeline import draft_claims
-from claims.text import Span, extract_claims, normalise, split_sentences
+from claims.text.normalise import normalise
+from claims.text.pipeline import draft_claims
+from claims.text.sentences import Span, extract_claims, split_sentences
 
 LANGUAGES = ("fr", "en")
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from claims.importing import iter_paths, parse_file
-from claims.matching import Match
+from claims.intake.files import iter_paths, parse_file
 from claims.models import Article, Claim, ClaimLink, Source
 from claims.schemas import ClaimFilters
+from claims.search.fusion import Match
 from claims.services.articles import ingest_article
 from claims.services.links import hydrate, links_of, search_claims, similar_to
 

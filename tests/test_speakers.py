@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.speakers import MAX_SPEAKER_WORDS, find_speaker
+from claims.text.speakers import MAX_SPEAKER_WORDS, find_speaker
 
 FRENCH_CASES = [
     pytest.param(

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from claims import text as text_module
-from claims.text import (
+from claims.text import sentences as text_module
+from claims.text.language import detect_language
+from claims.text.normalise import html_to_text, looks_like_html, normalise
+from claims.text.sentences import (
     Span,
-    detect_language,
     extract_claims,
-    html_to_text,
     is_claim_candidate,
     is_heading,
-    looks_like_html,
-    normalise,
     split_sentences,
 )
 

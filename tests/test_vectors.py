@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from claims import vectors
-from claims.vectors import TieredIndex, VectorIndex
+from claims.search import vectors
+from claims.search.vectors import TieredIndex, VectorIndex
 
 
 def unit_rows(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:

@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlmodel import func, select
 
-from claims.index import ClaimIndex
 from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
 from claims.schemas import VerdictIn
+from claims.search.index import ClaimIndex
 from claims.services.users import find_user
 from claims.services.verdicts import record_verdict
 from claims.services.versions import Conflict

@@ -13,17 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
-from claims.cleaning import claim_matching_texts
-from claims.cwmodel import CheckworthinessModel, combine
-from claims.embedder import Embedder
 from claims.errors import ClaimsError, InvalidInput, NotFound
-from claims.index import ClaimIndex
 from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
-from claims.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 from claims.schemas import ArticleIn
+from claims.search.embedder import Embedder
+from claims.search.index import ClaimIndex
 from claims.services import audit
 from claims.services.calibration import NEVER, thresholds
 from claims.services.links import link_near_duplicates
+from claims.text.cleaning import claim_matching_texts
+from claims.text.cwmodel import CheckworthinessModel, combine
+from claims.text.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.checkworthiness import explain
-from claims.cwmodel import CheckworthinessModel
 from claims.errors import NotFound
-from claims.index import vector_of
 from claims.models import Article, Claim, Source, Verdict
 from claims.schemas import ClaimFilters
+from claims.search.index import vector_of
 from claims.services.links import apply_filters, current_verdicts
+from claims.text.checkworthiness import explain
+from claims.text.cwmodel import CheckworthinessModel
 
 
 @dataclass(frozen=True, slots=True)

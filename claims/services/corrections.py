@@ -9,19 +9,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.checkworthiness import score
-from claims.cleaning import matching_text
-from claims.embedder import Embedder
 from claims.errors import InvalidInput
-from claims.index import ClaimIndex, indexable
 from claims.models import Article, Claim, ClaimLink
-from claims.pipeline import ClaimDraft
+from claims.search.embedder import Embedder
+from claims.search.index import ClaimIndex, indexable
 from claims.services import audit
 from claims.services.articles import get_article, new_claims
 from claims.services.links import link_near_duplicates
 from claims.services.versions import bump, claim_state
 from claims.services.workflow import get_claim_row
-from claims.speakers import find_speaker
+from claims.text.checkworthiness import score
+from claims.text.cleaning import matching_text
+from claims.text.pipeline import ClaimDraft
+from claims.text.speakers import find_speaker
 
 MAX_CLAIM_CHARS = 2_000
 

@@ -10,19 +10,20 @@ from pathlib import Path
 from scipy.stats import spearmanr
 from sqlmodel import Session
 
-from claims.checkworthiness import score
-from claims.cleaning import matching_text
-from claims.cwmodel import CheckworthinessModel
-from claims.embedder import Embedder
 from claims.errors import InvalidInput
-from claims.index import ClaimIndex
-from claims.metrics import RetrievalScores, score_runs
 from claims.models import Article, Claim, Source
-from claims.pipeline import ClaimDraft, body_hash
 from claims.schemas import ClaimFilters
+from claims.search.embedder import Embedder
+from claims.search.index import ClaimIndex
+from claims.search.metrics import RetrievalScores, score_runs
 from claims.services.articles import learned_checkworthiness, new_claims
 from claims.services.links import search_claims
-from claims.text import detect_language, normalise
+from claims.text.checkworthiness import score
+from claims.text.cleaning import matching_text
+from claims.text.cwmodel import CheckworthinessModel
+from claims.text.language import detect_language
+from claims.text.normalise import normalise
+from claims.text.pipeline import ClaimDraft, body_hash
 
 BATCH = 256
 # Without learned weights, a claim is check-worthy past the heuristic's logistic midpoint.

@@ -9,17 +9,17 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.cleaning import matching_text
-from claims.embedder import Embedder
 from claims.errors import InvalidInput, NotFound
-from claims.index import HIDDEN_STATUSES, ClaimIndex, vector_of
-from claims.matching import Match
 from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
-from claims.mutation import Difference, differences
 from claims.schemas import ClaimFilters
+from claims.search.embedder import Embedder
+from claims.search.fusion import Match
+from claims.search.index import HIDDEN_STATUSES, ClaimIndex, vector_of
 from claims.services import audit
 from claims.services.calibration import AUTO_ACTOR, NEVER
-from claims.text import detect_language
+from claims.text.cleaning import matching_text
+from claims.text.language import detect_language
+from claims.text.mutation import Difference, differences
 
 LINK_STATES = ("suggested", "confirmed", "rejected")
 MATCH_DEPTH = 50

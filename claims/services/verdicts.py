@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput, NotFound
-from claims.index import HIDDEN_STATUSES
 from claims.models import Claim, ClaimLink, Verdict
 from claims.schemas import VerdictIn
+from claims.search.index import HIDDEN_STATUSES
 from claims.services import audit
 from claims.services.versions import bump, claim_state
 

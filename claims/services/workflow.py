@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput, NotFound
-from claims.index import ClaimIndex
 from claims.models import Claim, Comment, User
+from claims.search.index import ClaimIndex
 from claims.services import audit
 from claims.services.versions import bump, claim_state
 

@@ -1,0 +1,1 @@
+"""Everything that imports Flask: the app factory, views, the JSON API, auth and errors."""

@@ -1,0 +1,97 @@
+"""Small helpers shared by the HTML views and the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+from flask import current_app
+
+from claims.errors import InvalidInput
+from claims.schemas import ArticleIn, ClaimFilters, parse
+from claims.services.articles import IngestFailure, IngestResult, ingest_batch, options_for
+from claims.services.calibration import Thresholds, thresholds
+from claims.text.pipeline import clean_body
+from claims.web.auth import actor
+from claims.web.extensions import fresh_index, get_session, services
+
+FILTER_KEYS = ("language", "source", "date_from", "date_to", "status", "min_score", "rating")
+MAX_PER_PAGE = 200
+
+
+def ingest(data: ArticleIn) -> IngestResult:
+    """Import one article with the app's services and settings."""
+    return ingest_all([data])[0]
+
+
+def check_bodies(articles: list[ArticleIn]) -> None:
+    """Refuse the lot, with the reason, if any article's body is empty or too long."""
+    for data in articles:
+        clean_body(data.body, current_app.config["MAX_BODY_CHARS"])
+
+
+def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
+    """Import several articles, checking every body first so a bad one imports none."""
+    check_bodies(articles)
+    session = get_session()
+    options = options_for(session, current_app.config, services().checkworthiness, actor())
+    outcomes = ingest_batch(session, services().embedder, fresh_index(), articles, **options)
+    failure = next((o for o in outcomes if isinstance(o, IngestFailure)), None)
+    if failure is not None:
+        raise failure.error
+    return outcomes
+
+
+def duration(seconds: float) -> str:
+    """Say a number of seconds the way a person would: "40 s", "3 min", "1 h 05"."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+
+
+def match_thresholds() -> Thresholds:
+    """Return the suggestion and auto-link thresholds in force."""
+    return thresholds(get_session(), current_app.config)
+
+
+def filters_from(args: Mapping[str, str]) -> ClaimFilters:
+    """Parse the shared filters from query parameters (`lang` is accepted for language)."""
+    data = {key: args.get(key) for key in FILTER_KEYS}
+    data["language"] = data["language"] or args.get("lang")
+    return parse(ClaimFilters, data)
+
+
+def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """Read an integer query parameter within bounds, or raise InvalidInput."""
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number.") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{name} must be between {low} and {high}.")
+    return value
+
+
+def page_args(args: Mapping[str, str], per_page: int = 50) -> tuple[int, int]:
+    """Read `page` and `per_page`."""
+    page = int_arg(args, "page", 1, 1, 1_000_000)
+    return page, int_arg(args, "per_page", per_page, 1, MAX_PER_PAGE)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow a `next` path only within this site, never to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    parsed = urlparse(target)
+    return default if parsed.scheme or parsed.netloc or "\\" in target else target
+
+
+def expected_version(form: Mapping[str, str]) -> int | None:
+    """Read the claim version a form was rendered with (None when absent)."""
+    return int_arg(form, "version", 0, 0, 2**31) or None

@@ -1,0 +1,35 @@
+"""HTML views, one blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every HTML blueprint."""
+    from claims.web.views import (
+        admin,
+        articles,
+        auth,
+        claimreview,
+        corrections,
+        dashboard,
+        export,
+        jobs,
+        queue,
+        search,
+    )
+
+    for module in (
+        auth,
+        admin,
+        articles,
+        corrections,
+        queue,
+        search,
+        export,
+        dashboard,
+        claimreview,
+        jobs,
+    ):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,52 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from claims.errors import ClaimsError
+from claims.services.users import authenticate
+from claims.web.auth import Account
+from claims.web.extensions import get_session
+from claims.web.helpers import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form, and sign in on POST."""
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "")
+    try:
+        user = authenticate(
+            get_session(),
+            username,
+            request.form.get("password", ""),
+            request.remote_addr or "unknown",
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        )
+    except ClaimsError as exc:
+        page = render_template(
+            "auth/login.html", error=exc.message, username=username, next=request.form.get("next")
+        )
+        return page, exc.status
+    if user is None:
+        error = "Wrong username or password, or the account is disabled."
+        page = render_template(
+            "auth/login.html", error=error, username=username, next=request.form.get("next")
+        )
+        return page, 401
+    login_user(Account.of(user))
+    flash(f"Signed in as {user.username} ({user.role}).")
+    return redirect(safe_next(request.form.get("next"), url_for("queue.index")))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    flash("Signed out.")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,130 @@
+"""Correcting the extraction from the article page: edit, add, split, merge; deleting articles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from claims.errors import ClaimsError, InvalidInput
+from claims.services.articles import delete_article
+from claims.services.corrections import add_claim, edit_wording, merge_claims, split_claim
+from claims.services.workflow import get_claim_row
+from claims.web.auth import actor, require_role
+from claims.web.extensions import fresh_index, get_session, services
+from claims.web.helpers import expected_version, int_arg, match_thresholds
+from claims.web.views.articles import article_page
+
+bp = Blueprint("corrections", __name__)
+
+
+def _tools() -> dict:
+    """Return the collaborators and settings every correction needs."""
+    return {
+        "embedder": services().embedder,
+        "index": fresh_index(),
+        "threshold": match_thresholds().suggest,
+    }
+
+
+def _to_article(article_id: int, anchor: str = ""):
+    """Go back to the article page."""
+    return redirect(url_for("articles.show", article_id=article_id) + anchor)
+
+
+def _refused(article_id: int, exc: ClaimsError):
+    """Re-show the article page with the refusal."""
+    return article_page(article_id, error=exc.message), exc.status
+
+
+@bp.post("/articles/<id:article_id>/claims")
+@require_role("reviewer")
+def add(article_id: int):
+    """Make a claim of the passage selected in the article."""
+    try:
+        start = int_arg(request.form, "start", -1, 0, 10**9)
+        end = int_arg(request.form, "end", -1, 0, 10**9)
+        if start < 0 or end < 0:
+            raise InvalidInput("Select a passage of the article first.")
+        claim = add_claim(
+            get_session(), article_id=article_id, start=start, end=end, actor=actor(), **_tools()
+        )
+    except ClaimsError as exc:
+        return _refused(article_id, exc)
+    flash("Claim added.")
+    return _to_article(article_id, f"#claim-{claim.id}")
+
+
+@bp.post("/claims/<id:claim_id>/text")
+@require_role("reviewer")
+def edit(claim_id: int):
+    """Reword a claim."""
+    session = get_session()
+    claim = get_claim_row(session, claim_id)
+    try:
+        edit_wording(
+            session,
+            claim_id=claim_id,
+            text=request.form.get("text", ""),
+            actor=actor(),
+            expected=expected_version(request.form),
+            **_tools(),
+        )
+    except ClaimsError as exc:
+        return _refused(claim.article_id, exc)
+    flash("Claim reworded; its matches were refreshed.")
+    return _to_article(claim.article_id, f"#claim-{claim_id}")
+
+
+@bp.post("/claims/<id:claim_id>/split")
+@require_role("reviewer")
+def split(claim_id: int):
+    """Split a claim in two at the selected point."""
+    session = get_session()
+    claim = get_claim_row(session, claim_id)
+    try:
+        at = int_arg(request.form, "at", -1, 0, 10**9)
+        split_claim(
+            session,
+            claim_id=claim_id,
+            at=at,
+            actor=actor(),
+            expected=expected_version(request.form),
+            **_tools(),
+        )
+    except ClaimsError as exc:
+        return _refused(claim.article_id, exc)
+    flash("Claim split in two.")
+    return _to_article(claim.article_id, f"#claim-{claim_id}")
+
+
+@bp.post("/articles/<id:article_id>/merge")
+@require_role("reviewer")
+def merge(article_id: int):
+    """Merge the two claims ticked on the article page."""
+    try:
+        ids = [int(v) for v in request.form.getlist("claim_ids") if v.isdigit()]
+        if len(ids) != 2:
+            raise InvalidInput("Tick exactly two claims to merge.")
+        session = get_session()
+        if any(get_claim_row(session, i).article_id != article_id for i in ids):
+            raise InvalidInput("Both claims must belong to this article.")
+        claim = merge_claims(
+            get_session(),
+            claim_id=ids[0],
+            other_id=ids[1],
+            actor=actor(),
+            expected=None,
+            **_tools(),
+        )
+    except ClaimsError as exc:
+        return _refused(article_id, exc)
+    flash("Claims merged.")
+    return _to_article(article_id, f"#claim-{claim.id}")
+
+
+@bp.post("/articles/<id:article_id>/delete")
+@require_role("admin")
+def delete(article_id: int):
+    """Delete an article and everything hanging off it."""
+    delete_article(get_session(), fresh_index(), article_id, actor())
+    flash("Article deleted.")
+    return redirect(url_for("articles.index"))

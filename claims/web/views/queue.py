@@ -1,0 +1,185 @@
+"""The review queue, the claim page and the review workflow (verdicts, links, status, comments)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from claims.errors import ClaimsError
+from claims.ratings import SCALE
+from claims.schemas import VerdictIn, parse
+from claims.services.audit import claim_trail
+from claims.services.claims import (
+    checkworthiness_reasons,
+    get_claim,
+    language_codes,
+    review_queue,
+    source_names,
+)
+from claims.services.links import decide_link, links_of
+from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
+from claims.services.versions import Conflict
+from claims.services.workflow import (
+    TRANSITIONS,
+    add_comment,
+    assign,
+    comments,
+    reviewers,
+    set_status,
+)
+from claims.web.auth import actor, require_role
+from claims.web.extensions import fresh_index, get_session, services
+from claims.web.helpers import expected_version, filters_from, page_args, safe_next
+from claims.web.highlight import segments
+
+bp = Blueprint("queue", __name__)
+
+
+@bp.get("/")
+def home():
+    """Send visitors to the review queue."""
+    return redirect(url_for("queue.index"))
+
+
+@bp.get("/claims")
+def index():
+    """List claims, most check-worthy first, narrowed by the filters."""
+    db = get_session()
+    args = request.args.to_dict()
+    args.setdefault("status", "unreviewed")
+    filters = filters_from(args)
+    page, per_page = page_args(request.args)
+    items, total = review_queue(db, filters, page, per_page)
+    return render_template(
+        "claims/index.html",
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        filters=filters,
+        sources=source_names(db),
+        languages=language_codes(db),
+    )
+
+
+def _claim_page(claim_id: int, error: str | None = None, form: dict | None = None):
+    """Render the claim page, optionally with an error and the user's unsaved input."""
+    db = get_session()
+    context = get_claim(db, claim_id)
+    return render_template(
+        "claims/show.html",
+        ctx=context,
+        reasons=checkworthiness_reasons(context.claim, services().checkworthiness),
+        segments=segments(context.article.body, [context.claim]),
+        links=links_of(db, claim_id),
+        history=verdict_history(db, claim_id),
+        trail=claim_trail(db, claim_id),
+        comments=comments(db, claim_id),
+        reviewers=reviewers(db),
+        transitions=sorted(TRANSITIONS.get(context.claim.status, ())),
+        scale=SCALE,
+        error=error,
+        form=form or {},
+    )
+
+
+@bp.get("/claims/<id:claim_id>")
+def show(claim_id: int):
+    """Show a claim in its article, its near-duplicates, workflow, verdict form and history."""
+    return _claim_page(claim_id)
+
+
+def _back(claim_id: int):
+    """Return to where the form came from (the claim page by default)."""
+    default = url_for("queue.show", claim_id=claim_id)
+    return redirect(safe_next(request.form.get("next"), default))
+
+
+def _refused(claim_id: int, exc: ClaimsError):
+    """Re-show the claim page with the refusal and the user's input kept.
+
+    After a conflict the form takes the current version: the user has now seen the change,
+    so saving again is a deliberate decision.
+    """
+    form = request.form.to_dict()
+    if isinstance(exc, Conflict):
+        form.pop("version", None)
+    return _claim_page(claim_id, error=exc.message, form=form), exc.status
+
+
+@bp.post("/claims/<id:claim_id>/verdicts")
+@require_role("reviewer")
+def add_verdict(claim_id: int):
+    """Record a verdict from the form."""
+    try:
+        record_verdict(get_session(), claim_id, parse(VerdictIn, request.form.to_dict()), actor())
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    flash("Verdict recorded.")
+    return _back(claim_id)
+
+
+@bp.post("/claims/<id:claim_id>/verdicts/reuse")
+@require_role("reviewer")
+def reuse(claim_id: int):
+    """Apply the verdict of a confirmed near-duplicate."""
+    verdict_id = request.form.get("verdict_id", type=int) or 0
+    try:
+        reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected_version(request.form))
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    flash("Verdict applied from the matching claim.")
+    return _back(claim_id)
+
+
+@bp.post("/claims/<id:claim_id>/status")
+@require_role("reviewer")
+def change_status(claim_id: int):
+    """Move a claim along the workflow (in review, not a claim, back to unreviewed)."""
+    status = request.form.get("status", "")
+    try:
+        set_status(
+            get_session(), fresh_index(), claim_id, status, actor(), expected_version(request.form)
+        )
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    flash(f"Claim marked {status.replace('_', ' ')}.")
+    return _back(claim_id)
+
+
+@bp.post("/claims/<id:claim_id>/assign")
+@require_role("reviewer")
+def change_assignee(claim_id: int):
+    """Assign the claim to a reviewer, or to nobody."""
+    try:
+        claim = assign(
+            get_session(),
+            claim_id,
+            request.form.get("assignee"),
+            actor(),
+            expected_version(request.form),
+        )
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    flash(f"Assigned to {claim.assignee}." if claim.assignee else "Unassigned.")
+    return _back(claim_id)
+
+
+@bp.post("/claims/<id:claim_id>/comments")
+@require_role("reviewer")
+def comment(claim_id: int):
+    """Add to the claim's comment thread."""
+    try:
+        add_comment(get_session(), claim_id, request.form.get("body", ""), actor())
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    return _back(claim_id)
+
+
+@bp.post("/links/<id:link_id>")
+@require_role("reviewer")
+def decide(link_id: int):
+    """Confirm or reject a suggested near-duplicate, then return to the claim."""
+    link = decide_link(get_session(), link_id, request.form.get("state", ""), actor())
+    flash(f"Link {link.state}.")
+    claim_id = request.form.get("claim_id", type=int) or link.claim_a_id
+    return redirect(url_for("queue.show", claim_id=claim_id))
