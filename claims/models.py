@@ -3,9 +3,57 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim is in the review workflow."""
+
+    UNREVIEWED = "unreviewed"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    NOT_CLAIM = "not_claim"
+    MERGED = "merged"
+
+
+# Claims reviewers set aside: kept in the database, never matched, searched or given a verdict.
+HIDDEN_STATUSES = (ClaimStatus.NOT_CLAIM, ClaimStatus.MERGED)
+
+
+class Role(StrEnum):
+    """What a user may do, in increasing order of rights."""
+
+    VIEWER = "viewer"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        """Return the role's place in viewer < reviewer < admin."""
+        return list(Role).index(self)
+
+
+class LinkState(StrEnum):
+    """A near-duplicate link's state: suggested by the matcher, then decided by a reviewer."""
+
+    SUGGESTED = "suggested"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class JobStatus(StrEnum):
+    """Where a batch import is; `failed` means the batch itself stopped."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+FINISHED_JOBS = (JobStatus.DONE, JobStatus.FAILED)
 
 
 def utcnow() -> datetime:
@@ -48,7 +96,7 @@ class Claim(SQLModel, table=True):
     language: str = Field(max_length=8, index=True)
     checkworthiness: float = Field(index=True)
     speaker: str | None = Field(default=None, max_length=200)
-    status: str = Field(default="unreviewed", max_length=20, index=True)
+    status: str = Field(default=ClaimStatus.UNREVIEWED, max_length=20, index=True)
     assignee: str | None = Field(default=None, max_length=80)
     # Optimistic concurrency: every change bumps it; a form saved from an older one is refused.
     version: int = Field(default=1)
@@ -68,7 +116,7 @@ class ClaimLink(SQLModel, table=True):
     claim_a_id: int = Field(foreign_key="claim.id", index=True)
     claim_b_id: int = Field(foreign_key="claim.id", index=True)
     score: float
-    state: str = Field(default="suggested", max_length=20)
+    state: str = Field(default=LinkState.SUGGESTED, max_length=20)
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -109,7 +157,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=80, unique=True)
     password_hash: str = Field(max_length=300)
-    role: str = Field(default="viewer", max_length=20)
+    role: str = Field(default=Role.VIEWER, max_length=20)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -180,8 +228,8 @@ class Job(SQLModel, table=True):
     """A batch import run by a worker or the CLI: its progress and what went wrong."""
 
     id: int | None = Field(default=None, primary_key=True)
-    # queued, running, done, or failed (the batch itself stopped; skipped articles do not).
-    status: str = Field(default="queued", max_length=20, index=True)
+    # A JobStatus; skipped articles do not fail the batch.
+    status: str = Field(default=JobStatus.QUEUED, max_length=20, index=True)
     label: str = Field(max_length=300)
     total: int = 0
     done: int = 0

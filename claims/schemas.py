@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import ValidationError, field_validator
+from pydantic import ValidationError, WithJsonSchema, field_validator
 from sqlmodel import Field, SQLModel
 
 from claims.errors import InvalidInput
+from claims.models import ClaimStatus
 from claims.ratings import BY_KEY
 
-STATUSES = ("unreviewed", "in_review", "published", "not_claim", "merged")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 S = TypeVar("S", bound=SQLModel)
+# The _rating validators check the key; this lists the scale in the OpenAPI document.
+RatingKey = Annotated[str, WithJsonSchema({"type": "string", "enum": list(BY_KEY)})]
 
 
 def _blank_to_none(value: object) -> object:
@@ -89,11 +91,12 @@ class ArticleIn(SQLModel):
 class VerdictIn(SQLModel):
     """A verdict a reviewer records on a claim."""
 
-    rating: str
+    rating: RatingKey
     explanation: str = Field(min_length=1, max_length=20_000)
     evidence_urls: list[str] = Field(default_factory=list, max_length=50)
-    # The claim version the reviewer saw; when given, a save over a newer change is refused.
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(
+        default=None, ge=1, description="The claim version you saw; refused if it has changed."
+    )
 
     @field_validator("rating")
     @classmethod
@@ -133,13 +136,21 @@ class VerdictIn(SQLModel):
 class ClaimFilters(SQLModel):
     """Filters shared by the review queue, search and the CSV export."""
 
-    language: str | None = Field(default=None, max_length=8)
-    source: str | None = Field(default=None, max_length=200)
-    date_from: date | None = None
-    date_to: date | None = None
-    status: str | None = None
-    min_score: float | None = Field(default=None, ge=0, le=1)
-    rating: str | None = None
+    language: str | None = Field(
+        default=None, max_length=8, description="The claim's language code, such as fr or en."
+    )
+    source: str | None = Field(default=None, max_length=200, description="The source's name.")
+    date_from: date | None = Field(default=None, description="Articles published on or after.")
+    date_to: date | None = Field(default=None, description="Articles published on or before.")
+    status: ClaimStatus | None = Field(default=None, description="Where the claim is in review.")
+    min_score: float | None = Field(
+        default=None, ge=0, le=1, description="The lowest check-worthiness."
+    )
+    rating: RatingKey | None = Field(
+        default=None,
+        description="The latest verdict's rating (applied by the CSV export; the queue and "
+        "search check it but do not filter on it yet).",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -147,12 +158,13 @@ class ClaimFilters(SQLModel):
         """Blank query parameters count as missing."""
         return _blank_to_none(value)
 
-    @field_validator("status")
+    @field_validator("status", mode="before")
     @classmethod
-    def _status(cls, value: str | None) -> str | None:
-        """Accept only known statuses."""
-        if value is not None and value not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+    def _status(cls, value: object) -> object:
+        """Accept only known statuses, naming them when refusing."""
+        value = _blank_to_none(value)
+        if isinstance(value, str) and value not in set(ClaimStatus):
+            raise ValueError(f"status must be one of {', '.join(ClaimStatus)}")
         return value
 
     @field_validator("rating")

@@ -20,9 +20,10 @@ from claims import create_app
 from claims.config import PACKAGED_MODEL
 from claims.db import engine_url
 from claims.migrate import upgrade
+from claims.models import Role
 from claims.search.embedder import Embedder
 from claims.services.calibration import NEVER
-from claims.services.users import ROLES, create_user, find_user
+from claims.services.users import create_user, find_user
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -70,7 +71,7 @@ def real_embedder() -> Embedder:
     return embedder
 
 
-PASSWORDS = {role: f"{role}-password-123" for role in ROLES}
+PASSWORDS = {role: f"{role}-password-123" for role in Role}
 
 
 def make_app(tmp_path: Path, embedder: Embedder, **overrides):
@@ -95,7 +96,7 @@ def make_app(tmp_path: Path, embedder: Embedder, **overrides):
     }
     app = create_app(config)
     with Session(app.extensions["claims"].engine) as session:
-        for role in ROLES:
+        for role in Role:
             if find_user(session, role) is None:
                 create_user(session, role, PASSWORDS[role], role, actor="test")
     return app

@@ -170,7 +170,7 @@ def test_packaged_weights_are_small_and_complete():
     """The shipped file loads, targets the packaged 384-d model and stays under 100 kB."""
     path = default_path()
     assert path == CheckworthinessModel.default_path()
-    assert path.parent.name == "data" and path.parent.parent.name == "claims"
+    assert path.parent.name == "data" and path.parent.parent.name == "text"
     assert path.stat().st_size < 100_000
     model = CheckworthinessModel.load()
     assert model.model_name == PACKAGED_MODEL

@@ -10,13 +10,15 @@ from claims.models import Claim, IndexState
 from claims.schemas import ArticleIn
 from claims.search.index import ClaimIndex, cosine_ceiling
 from claims.search.lexical import LexicalIndex
-from claims.services.articles import ingest_article
+from claims.services.articles import IngestSettings, ingest_batch
 
 BODY_A = (
     "Le gouvernement a annoncé mardi une hausse de 3 % du budget de la santé. "
     "Selon le ministre, 12 000 postes seront créés en 2024. "
     "Cette décision a été saluée par les syndicats."
 )
+
+SETTINGS = IngestSettings(max_chars=100_000, suggest_threshold=0.5)
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def setup(app):
         index.ensure_fresh(session)
         for title, body in (("A", BODY_A), ("B", BODY_B)):
             data = ArticleIn(title=title, source=f"Outlet {title}", body=body)
-            ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+            ingest_batch(session, embedder, index, [data], SETTINGS)
         yield session, embedder, index
 
 
@@ -78,7 +80,7 @@ def test_another_process_reloads_when_the_version_moves_on(setup, app):
     reader = ClaimIndex(index.path, index.model)
     reader.ensure_fresh(session)
     data = ArticleIn(title="C", source="Outlet C", body="Prices rose 4% in May, the office said.")
-    ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+    ingest_batch(session, embedder, index, [data], SETTINGS)
     assert reader.version < index.version
     reader.ensure_fresh(session)
     assert reader.version == index.version
@@ -159,7 +161,7 @@ def add_budget_articles(session, embedder, index):
             f"Les syndicats des {topic} contestent ces chiffres du budget."
         )
         data = ArticleIn(title=f"Budget {n}", source="Outlet C", body=body)
-        ingest_article(session, embedder, index, data, max_chars=100_000, suggest_threshold=0.5)
+        ingest_batch(session, embedder, index, [data], SETTINGS)
 
 
 @pytest.mark.parametrize("wider", [False, True])

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 from claims.models import Claim
 from claims.schemas import ArticleIn
 from claims.search.index import ClaimIndex
-from claims.search.vectors import VectorIndex, ivf_lists, recall_at_k
-from claims.services.articles import ingest_article
+from claims.search.vectors import VectorIndex, build_dense, ivf_lists, recall_at_k
+from claims.services.articles import IngestSettings, ingest_batch
 
 
 def clustered(n: int, dimension: int = 32, clusters: int = 20, seed: int = 0) -> np.ndarray:
@@ -77,6 +77,36 @@ def test_ivf_lists_grow_with_the_square_root_and_stay_trainable():
     assert ivf_lists(10) == 1
 
 
+def test_build_dense_is_exact_up_to_the_limit_and_ivf_beyond_it():
+    vectors = clustered(3000)
+    ids = [7 * n + 3 for n in range(3000)]
+    exact = build_dense(ids, vectors, exact_limit=3000, nprobe=8)
+    assert exact.index.exact and exact.recall == 1.0 and sorted(exact.index.ids()) == ids
+    built = build_dense(ids, vectors, exact_limit=2999, nprobe=8)
+    assert built.index.kind == f"IVF{ivf_lists(3000)}, nprobe 8"
+    assert sorted(built.index.ids()) == ids
+    assert [row[0][0] for row in built.index.search(vectors[[0, 41]], 1)] == [ids[0], ids[41]]
+    assert np.allclose(built.index.reconstruct(ids[41]), vectors[41])
+    assert 0 < built.recall == recall_at_k(built.index, ids, vectors) <= 1.0
+    # Trained on a seeded sample: the same claims give the same lists, hence the same hits.
+    again = build_dense(ids, vectors, exact_limit=2999, nprobe=8)
+    assert again.index.search(vectors[:50], 10) == built.index.search(vectors[:50], 10)
+
+
+def test_fill_builds_the_claim_index_through_build_dense_without_a_database(tmp_path):
+    vectors = clustered(3000)
+    ids = list(range(1, 3001))
+    index = ClaimIndex(tmp_path / "c.faiss", "model", exact_limit=1000, nprobe=4)
+    index.fill(ids, vectors, [(i, f"claim {i}", "en") for i in ids])
+    built = build_dense(ids, vectors, exact_limit=1000, nprobe=4)
+    assert index.dense.kind == built.index.kind and index.recall == built.recall
+    assert index.dense.search(vectors[:20], 5) == built.index.search(vectors[:20], 5)
+    assert len(index.lexical) == 3000 and not index.path.exists()
+    assert index.match(vectors[41], "claim 42", "en", 5)[0].claim_id == 42
+    index.fill([], [], [])
+    assert index.dense is None and len(index) == 0
+
+
 SENTENCES = [
     f"Officials said {n} new buses will serve the northern district by {2025 + n % 3}."
     for n in range(70)
@@ -87,7 +117,8 @@ def _import(session, embedder, index, start: int, stop: int) -> None:
     """Import one article per sentence in range."""
     for n in range(start, stop):
         data = ArticleIn(title=f"T{n}", source=f"Outlet {n}", body=SENTENCES[n])
-        ingest_article(session, embedder, index, data, max_chars=10_000, suggest_threshold=0.99)
+        settings = IngestSettings(max_chars=10_000, suggest_threshold=0.99)
+        ingest_batch(session, embedder, index, [data], settings)
 
 
 def test_the_index_turns_ivf_past_the_limit_and_says_so(app, runner):

@@ -179,7 +179,7 @@ def test_a_stalled_job_is_flagged_on_the_pages_the_api_and_the_cli(app, client, 
 def test_following_a_stalled_job_stops_with_a_reason(app):
     import click
 
-    from claims.cli import _follow
+    from claims.cli.imports import _follow
 
     with db(app) as session:
         job_id = create_job(session, "stuck.jsonl", 7, "cli").id

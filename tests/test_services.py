@@ -9,7 +9,7 @@ from claims.intake.files import iter_paths, parse_file
 from claims.models import Article, Claim, ClaimLink, Source
 from claims.schemas import ClaimFilters
 from claims.search.fusion import Match
-from claims.services.articles import ingest_article
+from claims.services.articles import IngestSettings, ingest_batch
 from claims.services.links import hydrate, links_of, search_claims, similar_to
 
 pytestmark = pytest.mark.model
@@ -22,18 +22,13 @@ def seeded(model_app):
     services = model_app.extensions["claims"]
     with Session(services.engine, expire_on_commit=False) as session:
         services.index.ensure_fresh(session)
-        results = [
-            ingest_article(
-                session,
-                services.embedder,
-                services.index,
-                article,
-                max_chars=200_000,
-                suggest_threshold=model_app.config["SUGGEST_THRESHOLD"],
-            )
+        articles = [
+            article
             for path in iter_paths([ROOT / "seeds"])
             for article in parse_file(path.name, path.read_bytes())
         ]
+        settings = IngestSettings(200_000, model_app.config["SUGGEST_THRESHOLD"])
+        results = ingest_batch(session, services.embedder, services.index, articles, settings)
         yield session, services, results
 
 
@@ -75,14 +70,8 @@ def test_reimporting_is_idempotent(seeded):
     before = len(list(session.exec(select(Claim.id))))
     path = next(iter_paths([ROOT / "seeds"]))
     (article,) = parse_file(path.name, path.read_bytes())
-    again = ingest_article(
-        session,
-        services.embedder,
-        services.index,
-        article,
-        max_chars=200_000,
-        suggest_threshold=0.5,
-    )
+    settings = IngestSettings(max_chars=200_000, suggest_threshold=0.5)
+    (again,) = ingest_batch(session, services.embedder, services.index, [article], settings)
     assert not again.created and again.article.id == results[0].article.id
     assert len(list(session.exec(select(Claim.id)))) == before
 

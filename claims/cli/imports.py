@@ -14,10 +14,9 @@ from sqlmodel import Session
 from claims.cli.common import group, open_session, ready_index, user_errors
 from claims.errors import ClaimsError
 from claims.intake.files import iter_paths, parse_file
-from claims.models import Job
+from claims.models import FINISHED_JOBS, Job
 from claims.schemas import ArticleIn
 from claims.services.jobs import (
-    FINISHED,
     Skipped,
     create_job,
     errors_of,
@@ -112,7 +111,7 @@ def _follow(session: Session, job_id: int) -> Job:
     job = get_job(session, job_id)
     try:
         with _progress(job.total) as advance:
-            while job.status not in FINISHED:
+            while job.status not in FINISHED_JOBS:
                 advance(job)
                 if stalled := stalled_seconds(job):
                     raise click.ClickException(

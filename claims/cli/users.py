@@ -9,7 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from claims.cli.common import group, open_session, user_errors
-from claims.services.users import ROLES, create_token, create_user, find_user
+from claims.models import Role
+from claims.services.users import create_token, create_user, find_user
 
 users_group = AppGroup("users", help="Manage accounts.")
 tokens_group = AppGroup("tokens", help="Manage API tokens.")
@@ -19,7 +20,12 @@ group.add_command(tokens_group)
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), default="reviewer", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    default=Role.REVIEWER.value,
+    show_default=True,
+)
 @click.option(
     "--password",
     envvar="CLAIMS_NEW_PASSWORD",
@@ -43,7 +49,7 @@ def users_ensure_admin(username: str) -> None:
             return
         password = os.environ.get("CLAIMS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         with user_errors():
-            create_user(session, username, password, "admin", actor="cli")
+            create_user(session, username, password, Role.ADMIN, actor="cli")
     if os.environ.get("CLAIMS_ADMIN_PASSWORD"):
         click.echo(f"Created admin {username!r} with the password from $CLAIMS_ADMIN_PASSWORD.")
     else:

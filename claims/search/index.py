@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,14 +19,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.config import DENSE_WEIGHT, EXACT_LIMIT, NPROBE
-from claims.models import Claim, IndexState, utcnow
+from claims.models import HIDDEN_STATUSES, Claim, IndexState, utcnow
 from claims.search.fusion import Match, fuse
 from claims.search.lexical import LexicalIndex, LexicalScores, prune
-from claims.search.vectors import TieredIndex, VectorIndex, ivf_lists, recall_at_k
+from claims.search.vectors import TieredIndex, VectorIndex, build_dense
 
 STATE_ID = 1
-# Claims reviewers set aside are kept in the database but never matched.
-HIDDEN_STATUSES = ("not_claim", "merged")
 
 
 def indexable(claim: Claim) -> bool:
@@ -174,28 +172,30 @@ class ClaimIndex:
                 ids.append(claim_id)
                 vectors.append(np.frombuffer(embedding, dtype=np.float32))
                 texts.append((claim_id, text, language))
-            self.dense = (
-                TieredIndex(self._build_dense(ids, np.vstack(vectors))) if vectors else None
-            )
-            self.lexical = LexicalIndex.build(texts)
+            self.fill(ids, vectors, texts)
             self._bump_state(session)
             self.save()
             return len(ids)
 
+    def fill(
+        self,
+        ids: list[int],
+        vectors: Sequence[np.ndarray] | np.ndarray,
+        texts: Iterable[tuple[int, str, str]],
+    ) -> None:
+        """Replace both indexes with ones built from these claims; the database is untouched.
+
+        `vectors` are the claims' embeddings in `ids` order; `texts` their (id, text, language).
+        """
+        with self._lock:
+            self.dense = TieredIndex(self._build_dense(ids, np.vstack(vectors))) if ids else None
+            self.lexical = LexicalIndex.build(texts)
+
     def _build_dense(self, ids: list[int], matrix: np.ndarray) -> VectorIndex:
-        """Build exact search up to `exact_limit` vectors, else IVF trained on them."""
-        if len(ids) <= self.exact_limit:
-            dense = VectorIndex(matrix.shape[1])
-            dense.add(ids, matrix)
-            self.recall = 1.0
-            return dense
-        lists = ivf_lists(len(ids))
-        rng = np.random.default_rng(0)
-        sample = matrix[rng.choice(len(ids), size=min(len(ids), lists * 64), replace=False)]
-        dense = VectorIndex.ivf(sample, lists, self.nprobe)
-        dense.add(ids, matrix)
-        self.recall = recall_at_k(dense, ids, matrix)
-        return dense
+        """Build the dense index these settings call for, and record its recall."""
+        built = build_dense(ids, matrix, exact_limit=self.exact_limit, nprobe=self.nprobe)
+        self.recall = built.recall
+        return built.index
 
     def _grow(self) -> None:
         """Switch from exact search to IVF once the collection outgrows `exact_limit`."""

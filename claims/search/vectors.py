@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
@@ -241,6 +242,33 @@ def recall_at_k(
         for truth, hits in zip(exact, index.search(chunk, k), strict=True):
             found += len(set(id_array[truth].tolist()) & {i for i, _ in hits})
     return round(found / (len(probes) * min(k, len(ids))), 4)
+
+
+@dataclass(frozen=True)
+class DenseBuild:
+    """A freshly built dense index and its recall@10 against exact search."""
+
+    index: VectorIndex
+    recall: float
+
+
+def build_dense(ids: list[int], matrix: np.ndarray, *, exact_limit: int, nprobe: int) -> DenseBuild:
+    """Build exact search up to `exact_limit` vectors, else IVF trained on them.
+
+    The app's rebuilds and the benchmark both build through here, so the figures measured
+    describe the index users get: its kind, its lists, its training sample and its recall.
+    """
+    if len(ids) <= exact_limit:
+        index = VectorIndex(matrix.shape[1])
+        index.add(ids, matrix)
+        return DenseBuild(index, 1.0)
+    lists = ivf_lists(len(ids))
+    # A fixed seed: rebuilding the same claims trains the same lists.
+    rng = np.random.default_rng(0)
+    sample = matrix[rng.choice(len(ids), size=min(len(ids), lists * 64), replace=False)]
+    index = VectorIndex.ivf(sample, lists, nprobe)
+    index.add(ids, matrix)
+    return DenseBuild(index, recall_at_k(index, ids, matrix))
 
 
 # A save writes the changes since the base file in a small delta. Once they outgrow this

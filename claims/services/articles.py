@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
-from claims.errors import ClaimsError, InvalidInput, NotFound
+from claims.errors import ClaimsError, InvalidInput
 from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
 from claims.schemas import ArticleIn
 from claims.search.embedder import Embedder
@@ -21,9 +21,21 @@ from claims.search.index import ClaimIndex
 from claims.services import audit
 from claims.services.calibration import NEVER, thresholds
 from claims.services.links import link_near_duplicates
+from claims.services.rows import get_or_404
 from claims.text.cleaning import claim_matching_texts
 from claims.text.cwmodel import CheckworthinessModel, combine
 from claims.text.pipeline import ClaimDraft, PreparedArticle, body_hash, clean_body, prepare_article
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """What an import needs besides its articles: limits, thresholds, the learned model, who."""
+
+    max_chars: int
+    suggest_threshold: float
+    autolink_threshold: float = NEVER
+    checkworthiness: CheckworthinessModel | None = None
+    actor: str = "system"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,21 +207,19 @@ def store_sorted(
     index: ClaimIndex,
     batch: _Batch,
     vectors: np.ndarray,
-    *,
-    suggest_threshold: float,
-    autolink_threshold: float = NEVER,
-    checkworthiness: CheckworthinessModel | None = None,
-    actor: str = "system",
+    settings: IngestSettings,
 ) -> list[Outcome]:
     """Store a sorted batch with its vectors, then index and link its new claims."""
     stored: list[Claim] = []
-    writer = _Writer(session, model, checkworthiness, actor)
+    writer = _Writer(session, model, settings.checkworthiness, settings.actor)
     for item, rows in zip(batch.pending, _vectors_per_article(vectors, batch.pending), strict=True):
         batch.outcomes[item.position] = outcome = writer.store(item, rows)
         if isinstance(outcome, IngestResult) and outcome.created:
             stored += outcome.claims
     index.add(session, stored)
-    link_near_duplicates(session, index, stored, suggest_threshold, autolink_threshold)
+    link_near_duplicates(
+        session, index, stored, settings.suggest_threshold, settings.autolink_threshold
+    )
     return batch.resolve_twins()
 
 
@@ -218,20 +228,17 @@ def ingest_batch(
     embedder: Embedder,
     index: ClaimIndex,
     items: list[ArticleIn],
-    *,
-    max_chars: int,
-    **options: Any,
+    settings: IngestSettings,
 ) -> list[Outcome]:
     """Import articles idempotently; one outcome per article, failures reported, not raised.
 
     Each article commits in its own transaction, so a failure or a crash never leaves one
     half-stored. The index is touched once, after those commits, then near-duplicates are
     linked; a duplicate (same normalised text or URL) returns the stored article.
-    `options` are store_sorted's thresholds, check-worthiness model and actor.
     """
-    batch = sort_articles(session, items, max_chars)
+    batch = sort_articles(session, items, settings.max_chars)
     vectors = embedder.encode(texts_to_embed(batch))
-    return store_sorted(session, embedder.name, index, batch, vectors, **options)
+    return store_sorted(session, embedder.name, index, batch, vectors, settings)
 
 
 class ChunkImporter:
@@ -246,27 +253,27 @@ class ChunkImporter:
         session: Session,
         embedder: Embedder,
         index: ClaimIndex,
-        options: Callable[[], dict[str, Any]],
+        settings: Callable[[], IngestSettings],
     ) -> None:
         self.session = session
         self.embedder = embedder
         self.index = index
-        self.options = options  # ingest_batch's settings, read afresh for each chunk
+        self.settings = settings  # read afresh for each chunk: thresholds may be recalibrated
 
     def __call__(self, items: list[ArticleIn]) -> list[Outcome]:
         """Import one chunk there and then."""
-        return ingest_batch(self.session, self.embedder, self.index, items, **self.options())
+        return ingest_batch(self.session, self.embedder, self.index, items, self.settings())
 
     def begin(self, items: list[ArticleIn], helper: Executor) -> Callable[[], list[Outcome]]:
         """Sort a chunk now and embed it on the helper; return the call that stores it."""
-        options = self.options()
-        batch = sort_articles(self.session, items, options.pop("max_chars"))
+        settings = self.settings()
+        batch = sort_articles(self.session, items, settings.max_chars)
         embedding = helper.submit(self.embedder.encode, texts_to_embed(batch))
 
         def store() -> list[Outcome]:
             vectors = embedding.result()
             return store_sorted(
-                self.session, self.embedder.name, self.index, batch, vectors, **options
+                self.session, self.embedder.name, self.index, batch, vectors, settings
             )
 
         return store
@@ -332,43 +339,26 @@ class _Writer:
         return article, claims
 
 
-def options_for(
+def settings_for(
     session: Session,
     config: Mapping[str, Any],
     checkworthiness: CheckworthinessModel | None,
     actor: str,
-) -> dict[str, Any]:
-    """Return ingest_batch's settings from the app config and the thresholds in force."""
+) -> IngestSettings:
+    """Return an import's settings from the app config and the thresholds in force."""
     limits = thresholds(session, config)
-    return {
-        "max_chars": config["MAX_BODY_CHARS"],
-        "suggest_threshold": limits.suggest,
-        "autolink_threshold": limits.auto_link,
-        "checkworthiness": checkworthiness,
-        "actor": actor,
-    }
-
-
-def ingest_article(
-    session: Session,
-    embedder: Embedder,
-    index: ClaimIndex,
-    data: ArticleIn,
-    **options: Any,
-) -> IngestResult:
-    """Import one article (see ingest_batch); bad input raises its ClaimsError."""
-    outcome = ingest_batch(session, embedder, index, [data], **options)[0]
-    if isinstance(outcome, IngestFailure):
-        raise outcome.error
-    return outcome
+    return IngestSettings(
+        max_chars=config["MAX_BODY_CHARS"],
+        suggest_threshold=limits.suggest,
+        autolink_threshold=limits.auto_link,
+        checkworthiness=checkworthiness,
+        actor=actor,
+    )
 
 
 def get_article(session: Session, article_id: int) -> Article:
     """Return an article or raise NotFound."""
-    article = session.get(Article, article_id)
-    if article is None:
-        raise NotFound(f"There is no article with id {article_id}.")
-    return article
+    return get_or_404(session, Article, article_id)
 
 
 def list_articles(session: Session, page: int, per_page: int) -> tuple[list[Article], int]:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput
-from claims.models import Calibration, ClaimLink
+from claims.models import Calibration, ClaimLink, LinkState
 
 SUGGEST_PRECISION = 0.85
 AUTO_LINK_PRECISION = 0.95
@@ -85,10 +85,10 @@ def choose(table: list[Point]) -> tuple[float, float]:
 def reviewer_decisions(session: Session) -> list[tuple[float, bool]]:
     """Return (score, confirmed) for every link a person confirmed or rejected."""
     query = select(ClaimLink.score, ClaimLink.state).where(
-        ClaimLink.state.in_(("confirmed", "rejected")),
+        ClaimLink.state.in_((LinkState.CONFIRMED, LinkState.REJECTED)),
         ClaimLink.decided_by.is_distinct_from(AUTO_ACTOR),
     )
-    return [(score, state == "confirmed") for score, state in session.exec(query)]
+    return [(score, state == LinkState.CONFIRMED) for score, state in session.exec(query)]
 
 
 def calibrate(session: Session, actor: str) -> tuple[Calibration, list[Point]]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import NotFound
 from claims.models import Article, Claim, Source, Verdict
 from claims.schemas import ClaimFilters
 from claims.search.index import vector_of
 from claims.services.links import apply_filters, current_verdicts
+from claims.services.rows import get_or_404
 from claims.text.checkworthiness import explain
 from claims.text.cwmodel import CheckworthinessModel
 
@@ -28,9 +28,7 @@ class ClaimContext:
 
 def get_claim(session: Session, claim_id: int) -> ClaimContext:
     """Return a claim with its context, or raise NotFound."""
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound(f"There is no claim with id {claim_id}.")
+    claim = get_or_404(session, Claim, claim_id)
     article = session.get(Article, claim.article_id)
     source = session.get(Source, article.source_id)
     verdict = current_verdicts(session, [claim_id]).get(claim_id)

@@ -10,14 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput
-from claims.models import Article, Claim, ClaimLink
+from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState
 from claims.search.embedder import Embedder
 from claims.search.index import ClaimIndex, indexable
-from claims.services import audit
 from claims.services.articles import get_article, new_claims
 from claims.services.links import link_near_duplicates
-from claims.services.versions import bump, claim_state
-from claims.services.workflow import get_claim_row
+from claims.services.rows import get_or_404
+from claims.services.versions import record_change, start_change
 from claims.text.checkworthiness import score
 from claims.text.cleaning import matching_text
 from claims.text.pipeline import ClaimDraft
@@ -74,26 +73,12 @@ def _rematch(session: Session, index: ClaimIndex, claims: list[Claim], threshold
     ids = [c.id for c in claims]
     session.execute(
         sa.delete(ClaimLink).where(
-            ClaimLink.state == "suggested",
+            ClaimLink.state == LinkState.SUGGESTED,
             sa.or_(ClaimLink.claim_a_id.in_(ids), ClaimLink.claim_b_id.in_(ids)),
         )
     )
     session.commit()
     link_near_duplicates(session, index, live, threshold=threshold)
-
-
-def _audit(session: Session, actor: str, action: str, claim: Claim, before: dict | None) -> None:
-    """Audit a change to one claim."""
-    audit.record(
-        session,
-        actor,
-        action,
-        "claim",
-        claim.id,
-        before=before,
-        after=claim_state(claim),
-        claim_id=claim.id,
-    )
 
 
 def edit_wording(
@@ -107,12 +92,10 @@ def edit_wording(
     threshold: float,
 ) -> Claim:
     """Reword a claim; the original stays in the audit trail."""
-    claim = get_claim_row(session, claim_id)
-    before = claim_state(claim)
-    bump(session, claim, expected)
+    claim = get_or_404(session, Claim, claim_id)
+    before = start_change(session, claim, expected)
     _refresh(claim, _check_text(text), embedder)
-    session.add(claim)
-    _audit(session, actor, "claim.edit", claim, before)
+    record_change(session, actor, "claim.edit", claim, before)
     session.commit()
     _rematch(session, index, [claim], threshold)
     return claim
@@ -145,7 +128,7 @@ def add_claim(
     claim = _new_claim(article, draft, embedder)
     session.add(claim)
     session.flush()
-    _audit(session, actor, "claim.add", claim, None)
+    record_change(session, actor, "claim.add", claim, None)
     session.commit()
     _rematch(session, index, [claim], threshold)
     return claim
@@ -157,7 +140,7 @@ def _claim_at(session: Session, article_id: int, start: int, end: int) -> Claim 
         Claim.article_id == article_id,
         Claim.start == start,
         Claim.end == end,
-        Claim.status.not_in(("merged",)),
+        Claim.status != ClaimStatus.MERGED,
     )
     return session.exec(query).first()
 
@@ -180,14 +163,13 @@ def split_claim(
     threshold: float,
 ) -> tuple[Claim, Claim]:
     """Split a claim at a body offset: it keeps the first part, a new claim takes the second."""
-    claim = get_claim_row(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     article = session.get(Article, claim.article_id)
     if not claim.start < at < claim.end:
         raise InvalidInput("Split inside the claim, between its first and last characters.")
     first = _trimmed_span(article.body, claim.start, at)
     second = _trimmed_span(article.body, at, claim.end)
-    before = claim_state(claim)
-    bump(session, claim, expected)
+    before = start_change(session, claim, expected)
     claim.start, claim.end = first
     _refresh(claim, article.body[first[0] : first[1]], embedder)
     text = article.body[second[0] : second[1]]
@@ -199,11 +181,12 @@ def split_claim(
         find_speaker(text, article.language, claim.speaker),
     )
     other = _new_claim(article, draft, embedder)
-    other.status = claim.status if claim.status != "published" else "unreviewed"
+    published = claim.status == ClaimStatus.PUBLISHED
+    other.status = ClaimStatus.UNREVIEWED if published else claim.status
     session.add_all([claim, other])
     session.flush()
-    _audit(session, actor, "claim.split", claim, before)
-    _audit(session, actor, "claim.split_from", other, None)
+    record_change(session, actor, "claim.split", claim, before)
+    record_change(session, actor, "claim.split_from", other, None)
     session.commit()
     _rematch(session, index, [claim, other], threshold)
     return claim, other
@@ -220,29 +203,28 @@ def merge_claims(
     threshold: float,
 ) -> Claim:
     """Merge two claims of one article: the earlier spans both, the later is marked merged."""
-    claim, other = get_claim_row(session, claim_id), get_claim_row(session, other_id)
+    claim, other = get_or_404(session, Claim, claim_id), get_or_404(session, Claim, other_id)
     if claim.id == other.id or claim.article_id != other.article_id:
         raise InvalidInput("Only two different claims of the same article can be merged.")
-    if "merged" in (claim.status, other.status):
+    if ClaimStatus.MERGED in (claim.status, other.status):
         raise InvalidInput("One of these claims was already merged into another.")
     keep, drop = sorted((claim, other), key=lambda c: c.start)
     article = session.get(Article, keep.article_id)
-    before_keep, before_drop = claim_state(keep), claim_state(drop)
-    bump(session, claim, expected)
-    bump(session, other if other is not claim else claim, None)
+    before = {claim.id: start_change(session, claim, expected)}
+    before[other.id] = start_change(session, other, None)
     keep.start, keep.end = min(keep.start, drop.start), max(keep.end, drop.end)
     _refresh(keep, _check_text(article.body[keep.start : keep.end]), embedder)
-    drop.status = "merged"
+    drop.status = ClaimStatus.MERGED
     session.add_all([keep, drop])
     # A merged claim is gone for good: its undecided suggestions go with it.
     session.execute(
         sa.delete(ClaimLink).where(
-            ClaimLink.state == "suggested",
+            ClaimLink.state == LinkState.SUGGESTED,
             sa.or_(ClaimLink.claim_a_id == drop.id, ClaimLink.claim_b_id == drop.id),
         )
     )
-    _audit(session, actor, "claim.merge", keep, before_keep)
-    _audit(session, actor, "claim.merged_into", drop, {**before_drop, "into": keep.id})
+    record_change(session, actor, "claim.merge", keep, before[keep.id])
+    record_change(session, actor, "claim.merged_into", drop, {**before[drop.id], "into": keep.id})
     session.commit()
     index.remove(session, [drop.id])
     _rematch(session, index, [keep], threshold)

@@ -11,20 +11,19 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.models import Article, Claim, ClaimLink, Source, Verdict
+from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState, Source, Verdict
 from claims.ratings import SCALE
-from claims.schemas import STATUSES
 from claims.services.links import current_verdicts
 
 WEEKS = 26
 STATUS_LABELS = {
-    "unreviewed": "Unreviewed",
-    "in_review": "In review",
-    "published": "Verdict published",
-    "not_claim": "Not a claim",
-    "merged": "Merged",
+    ClaimStatus.UNREVIEWED: "Unreviewed",
+    ClaimStatus.IN_REVIEW: "In review",
+    ClaimStatus.PUBLISHED: "Verdict published",
+    ClaimStatus.NOT_CLAIM: "Not a claim",
+    ClaimStatus.MERGED: "Merged",
 }
-TO_REVIEW = ("unreviewed", "in_review")
+TO_REVIEW = (ClaimStatus.UNREVIEWED, ClaimStatus.IN_REVIEW)
 SCALE_ORDER = {rating.key: n for n, rating in enumerate(SCALE)}
 
 
@@ -196,7 +195,7 @@ def review_backlog(session: Session) -> Backlog:
     """Count claims by status, known statuses in workflow order, and those still to review."""
     query = select(Claim.status, sa.func.count(Claim.id)).group_by(Claim.status)
     counts = dict(session.exec(query).all())
-    keys = [*STATUSES, *sorted(set(counts) - set(STATUSES))]
+    keys = [*ClaimStatus, *sorted(set(counts) - set(ClaimStatus))]
     by_status = tuple(Count(k, STATUS_LABELS.get(k, k), counts.get(k, 0)) for k in keys)
     return Backlog(by_status, sum(counts.get(k, 0) for k in TO_REVIEW))
 
@@ -231,7 +230,7 @@ def _scale_order(key: str) -> tuple[int, str]:
 def conflicting_groups(session: Session) -> tuple[ConflictGroup, ...]:
     """Return groups of confirmed duplicates whose current verdicts have different ratings."""
     confirmed = select(ClaimLink.claim_a_id, ClaimLink.claim_b_id).where(
-        ClaimLink.state == "confirmed"
+        ClaimLink.state == LinkState.CONFIRMED
     )
     groups = linked_groups(session.exec(confirmed).all())
     ratings = {

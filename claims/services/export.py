@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.models import Article, Claim, ClaimLink, Source, Verdict
+from claims.models import Article, Claim, ClaimLink, LinkState, Source, Verdict
 from claims.ratings import BY_KEY
 from claims.schemas import ClaimFilters
 from claims.services.links import apply_filters
@@ -33,8 +33,8 @@ CSV_HEADER = [
 def _duplicate_counts():
     """Return a subquery counting each claim's links that were not rejected."""
     ends = sa.union_all(
-        select(ClaimLink.claim_a_id.label("claim_id")).where(ClaimLink.state != "rejected"),
-        select(ClaimLink.claim_b_id.label("claim_id")).where(ClaimLink.state != "rejected"),
+        select(ClaimLink.claim_a_id.label("claim_id")).where(ClaimLink.state != LinkState.REJECTED),
+        select(ClaimLink.claim_b_id.label("claim_id")).where(ClaimLink.state != LinkState.REJECTED),
     ).subquery()
     return select(ends.c.claim_id, sa.func.count().label("n")).group_by(ends.c.claim_id).subquery()
 

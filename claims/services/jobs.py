@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import ClaimsError, NotFound
-from claims.models import Job, utcnow
+from claims.errors import ClaimsError
+from claims.models import Job, JobStatus, utcnow
 from claims.schemas import ArticleIn
 from claims.services.articles import IngestFailure, IngestResult, Outcome
+from claims.services.rows import get_or_404
 
 # Articles embedded and stored together: large enough to batch the model, small enough that
 # progress moves often and a crash loses little work. The model sorts one call's texts by
@@ -25,7 +25,6 @@ from claims.services.articles import IngestFailure, IngestResult, Outcome
 CHUNK = 128
 # A job keeps at most this many skipped-article messages (the count is always exact).
 MAX_ERRORS = 200
-FINISHED = ("done", "failed")
 # A running job whose count has not moved for this long has most likely lost its worker: a
 # chunk takes about 10 s here, and a slow one a minute or two.
 STALL_SECONDS = 600
@@ -49,22 +48,13 @@ def create_job(session: Session, label: str, total: int, actor: str) -> Job:
 
 def get_job(session: Session, job_id: int) -> Job:
     """Return a job or raise NotFound."""
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is None:
-        raise NotFound(f"There is no job with id {job_id}.")
-    return job
+    return get_or_404(session, Job, job_id, populate_existing=True)
 
 
 def list_jobs(session: Session, limit: int = 50) -> list[Job]:
     """Return the newest jobs first."""
     query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     return list(session.exec(query))
-
-
-def active_jobs(session: Session) -> int:
-    """Count jobs that are queued or running."""
-    query = select(sa.func.count()).select_from(Job).where(Job.status.not_in(FINISHED))
-    return int(session.exec(query).one())
 
 
 def errors_of(job: Job) -> list[Skipped]:
@@ -74,7 +64,7 @@ def errors_of(job: Job) -> list[Skipped]:
 
 def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
     """Estimate the seconds left from the pace so far; None before the first article."""
-    if job.status != "running" or not job.started_at or job.done == 0:
+    if job.status != JobStatus.RUNNING or not job.started_at or job.done == 0:
         return None
     elapsed = ((now or utcnow()) - job.started_at).total_seconds()
     return max(0.0, elapsed / job.done * (job.total - job.done))
@@ -83,7 +73,7 @@ def eta_seconds(job: Job, now: datetime | None = None) -> float | None:
 def stalled_seconds(job: Job, now: datetime | None = None) -> float | None:
     """Return how long a running job has made no progress, once that passes STALL_SECONDS."""
     since = job.progressed_at or job.started_at
-    if job.status != "running" or since is None:
+    if job.status != JobStatus.RUNNING or since is None:
         return None
     idle = ((now or utcnow()) - since).total_seconds()
     return idle if idle >= STALL_SECONDS else None
@@ -149,7 +139,7 @@ def run_import(
     When `ingest` can also `begin` a chunk (ChunkImporter), the next chunk is sorted and
     embedded on a helper thread while the current one is stored and linked.
     """
-    job.status = "running"
+    job.status = JobStatus.RUNNING
     job.started_at = job.progressed_at = utcnow()
     session.add(job)
     session.commit()
@@ -205,7 +195,7 @@ def _finish_safely(
 
 def finish(session: Session, job: Job, message: str | None = None) -> None:
     """Mark a job done, or failed with a message when the batch itself could not run."""
-    job.status = "failed" if message else "done"
+    job.status = JobStatus.FAILED if message else JobStatus.DONE
     job.message = message
     job.finished_at = utcnow()
     session.add(job)

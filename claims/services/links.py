@@ -9,19 +9,28 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput, NotFound
-from claims.models import Article, Claim, ClaimLink, Source, Verdict, utcnow
+from claims.errors import InvalidInput
+from claims.models import (
+    HIDDEN_STATUSES,
+    Article,
+    Claim,
+    ClaimLink,
+    LinkState,
+    Source,
+    Verdict,
+    utcnow,
+)
 from claims.schemas import ClaimFilters
 from claims.search.embedder import Embedder
 from claims.search.fusion import Match
-from claims.search.index import HIDDEN_STATUSES, ClaimIndex, vector_of
+from claims.search.index import ClaimIndex, vector_of
 from claims.services import audit
 from claims.services.calibration import AUTO_ACTOR, NEVER
+from claims.services.rows import get_or_404
 from claims.text.cleaning import matching_text
 from claims.text.language import detect_language
 from claims.text.mutation import Difference, differences
 
-LINK_STATES = ("suggested", "confirmed", "rejected")
 MATCH_DEPTH = 50
 LINKS_PER_CLAIM = 10
 
@@ -198,11 +207,16 @@ def _new_link(
 ) -> dict:
     """A link row, confirmed by the system when the match is certain and the facts agree."""
     row = {"claim_a_id": pair[0], "claim_b_id": pair[1], "score": score}
-    row |= {"state": "suggested", "decided_by": None, "decided_at": None, "created_at": utcnow()}
+    row |= {
+        "state": LinkState.SUGGESTED,
+        "decided_by": None,
+        "decided_at": None,
+        "created_at": utcnow(),
+    }
     if score >= autolink and not differences(
         claim.text, other.text, claim.language, other.language
     ):
-        row |= {"state": "confirmed", "decided_by": AUTO_ACTOR, "decided_at": utcnow()}
+        row |= {"state": LinkState.CONFIRMED, "decided_by": AUTO_ACTOR, "decided_at": utcnow()}
     return row
 
 
@@ -260,11 +274,9 @@ def search_claims(
 
 def decide_link(session: Session, link_id: int, state: str, actor: str) -> ClaimLink:
     """Confirm or reject a suggested link, recording who decided and when."""
-    if state not in ("confirmed", "rejected"):
+    if state not in (LinkState.CONFIRMED, LinkState.REJECTED):
         raise InvalidInput("A link can only be confirmed or rejected.")
-    link = session.get(ClaimLink, link_id)
-    if link is None:
-        raise NotFound(f"There is no link with id {link_id}.")
+    link = get_or_404(session, ClaimLink, link_id, "link")
     before = {"state": link.state, "decided_by": link.decided_by}
     link.state, link.decided_by, link.decided_at = state, actor, utcnow()
     session.add(link)

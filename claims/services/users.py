@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from claims.errors import ClaimsError, InvalidInput, NotFound
-from claims.models import ApiToken, LoginAttempt, User, utcnow
+from claims.models import ApiToken, LoginAttempt, Role, User, utcnow
 from claims.services import audit
+from claims.services.rows import get_or_404
 
-ROLES = ("viewer", "reviewer", "admin")
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 MIN_PASSWORD = 10
 
@@ -23,11 +23,6 @@ class TooManyAttempts(ClaimsError):
     """Sign-in is locked for a while after repeated failures."""
 
     status = 429
-
-
-def rank(role: str) -> int:
-    """Return a role's place in viewer < reviewer < admin."""
-    return ROLES.index(role)
 
 
 def _check_username(username: str) -> str:
@@ -43,8 +38,8 @@ def _check_username(username: str) -> str:
 
 def _check_role(role: str) -> str:
     """Accept only known roles."""
-    if role not in ROLES:
-        raise InvalidInput(f"The role must be one of {', '.join(ROLES)}.")
+    if role not in set(Role):
+        raise InvalidInput(f"The role must be one of {', '.join(Role)}.")
     return role
 
 
@@ -57,10 +52,7 @@ def _check_password(password: str) -> str:
 
 def get_user(session: Session, user_id: int) -> User:
     """Return a user or raise NotFound."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"There is no user with id {user_id}.")
-    return user
+    return get_or_404(session, User, user_id)
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -182,7 +174,7 @@ def create_token(
 def revoke_token(session: Session, token_id: int, user: User, actor: str) -> ApiToken:
     """Revoke a token; users revoke their own, admins anyone's."""
     token = session.get(ApiToken, token_id)
-    if token is None or (token.user_id != user.id and user.role != "admin"):
+    if token is None or (token.user_id != user.id and user.role != Role.ADMIN):
         raise NotFound(f"There is no token with id {token_id}.")
     token.revoked_at = token.revoked_at or utcnow()
     session.add(token)

@@ -5,42 +5,31 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput, NotFound
-from claims.models import Claim, ClaimLink, Verdict
+from claims.errors import InvalidInput
+from claims.models import HIDDEN_STATUSES, Claim, ClaimLink, ClaimStatus, LinkState, Verdict
 from claims.schemas import VerdictIn
-from claims.search.index import HIDDEN_STATUSES
-from claims.services import audit
-from claims.services.versions import bump, claim_state
-
-
-def _claim(session: Session, claim_id: int) -> Claim:
-    """Return a claim or raise NotFound."""
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound(f"There is no claim with id {claim_id}.")
-    return claim
+from claims.services.rows import get_or_404
+from claims.services.versions import record_change, start_change
 
 
 def _append(
     session: Session, claim: Claim, verdict: Verdict, actor: str, expected: int | None, action: str
 ) -> Verdict:
     """Store a verdict, publish the claim and audit it, in one transaction."""
-    before = claim_state(claim)
-    bump(session, claim, expected)
-    claim.status = "published"
-    session.add_all([verdict, claim])
+    before = start_change(session, claim, expected)
+    claim.status = ClaimStatus.PUBLISHED
+    session.add(verdict)
     session.flush()
-    after = {**claim_state(claim), "rating": verdict.rating, "verdict_id": verdict.id}
-    audit.record(
-        session, actor, action, "verdict", verdict.id, before=before, after=after, claim_id=claim.id
-    )
+    about = ("verdict", verdict.id)
+    extra = {"rating": verdict.rating, "verdict_id": verdict.id}
+    record_change(session, actor, action, claim, before, about=about, **extra)
     session.commit()
     return verdict
 
 
 def _open_claim(session: Session, claim_id: int) -> Claim:
     """Return a claim that can take a verdict (not set aside), or raise."""
-    claim = _claim(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     if claim.status in HIDDEN_STATUSES:
         state = claim.status.replace("_", " ")
         raise InvalidInput(f"This claim is marked {state}; restore it first.")
@@ -63,7 +52,7 @@ def record_verdict(session: Session, claim_id: int, data: VerdictIn, actor: str)
 def confirmed_partners(session: Session, claim_id: int) -> set[int]:
     """Return the claims linked to this one by a confirmed link."""
     query = select(ClaimLink.claim_a_id, ClaimLink.claim_b_id).where(
-        ClaimLink.state == "confirmed",
+        ClaimLink.state == LinkState.CONFIRMED,
         sa.or_(ClaimLink.claim_a_id == claim_id, ClaimLink.claim_b_id == claim_id),
     )
     return {b if a == claim_id else a for a, b in session.exec(query)}
@@ -92,6 +81,6 @@ def reuse_verdict(
 
 def verdict_history(session: Session, claim_id: int) -> list[Verdict]:
     """Return every verdict on a claim, newest first."""
-    _claim(session, claim_id)
+    get_or_404(session, Claim, claim_id)
     query = select(Verdict).where(Verdict.claim_id == claim_id).order_by(Verdict.id.desc())
     return list(session.exec(query))

@@ -34,6 +34,42 @@ def claim_state(claim: Claim) -> dict[str, Any]:
     }
 
 
+def start_change(session: Session, claim: Claim, expected: int | None) -> dict[str, Any]:
+    """Snapshot a claim before a change and move it to its next version (see bump)."""
+    before = claim_state(claim)
+    bump(session, claim, expected)
+    return before
+
+
+def record_change(
+    session: Session,
+    actor: str,
+    action: str,
+    claim: Claim,
+    before: dict[str, Any] | None,
+    *,
+    about: tuple[str, int] | None = None,
+    **after: Any,
+) -> None:
+    """Audit a change to a claim: its state before and after, plus what else the change made.
+
+    `about` names the record the change created when it is not the claim (a verdict); the
+    entry commits with the change, in the caller's transaction.
+    """
+    session.add(claim)
+    entity, entity_id = about or ("claim", claim.id)
+    audit.record(
+        session,
+        actor,
+        action,
+        entity,
+        entity_id,
+        before=before,
+        after={**claim_state(claim), **after},
+        claim_id=claim.id,
+    )
+
+
 def changes_since(session: Session, claim_id: int, version: int) -> str:
     """Describe, newest first, the audited changes made after a version."""
     entries = session.exec(

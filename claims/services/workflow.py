@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput, NotFound
-from claims.models import Claim, Comment, User
+from claims.errors import InvalidInput
+from claims.models import Claim, ClaimStatus, Comment, Role, User
 from claims.search.index import ClaimIndex
 from claims.services import audit
-from claims.services.versions import bump, claim_state
+from claims.services.rows import get_or_404
+from claims.services.versions import record_change, start_change
 
 # Which status changes a reviewer may make by hand; "published" comes only from a verdict.
 TRANSITIONS = {
-    "unreviewed": {"in_review", "not_claim"},
-    "in_review": {"unreviewed", "not_claim"},
-    "published": {"in_review"},
-    "not_claim": {"unreviewed"},
+    ClaimStatus.UNREVIEWED: {ClaimStatus.IN_REVIEW, ClaimStatus.NOT_CLAIM},
+    ClaimStatus.IN_REVIEW: {ClaimStatus.UNREVIEWED, ClaimStatus.NOT_CLAIM},
+    ClaimStatus.PUBLISHED: {ClaimStatus.IN_REVIEW},
+    ClaimStatus.NOT_CLAIM: {ClaimStatus.UNREVIEWED},
 }
 MAX_COMMENT = 10_000
-
-
-def get_claim_row(session: Session, claim_id: int) -> Claim:
-    """Return a claim or raise NotFound."""
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound(f"There is no claim with id {claim_id}.")
-    return claim
 
 
 def set_status(
@@ -37,7 +30,7 @@ def set_status(
     expected: int | None,
 ) -> Claim:
     """Move a claim along the workflow; "not a claim" takes it out of the index after commit."""
-    claim = get_claim_row(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     allowed = TRANSITIONS.get(claim.status, set())
     if status not in allowed:
         options = ", ".join(sorted(allowed)) or "none"
@@ -45,24 +38,13 @@ def set_status(
         raise InvalidInput(
             f"This claim is {current}; it cannot become {status}. Allowed: {options}."
         )
-    before = claim_state(claim)
-    bump(session, claim, expected)
+    before = start_change(session, claim, expected)
     claim.status = status
-    session.add(claim)
-    audit.record(
-        session,
-        actor,
-        f"claim.{status}",
-        "claim",
-        claim.id,
-        before=before,
-        after=claim_state(claim),
-        claim_id=claim.id,
-    )
+    record_change(session, actor, f"claim.{status}", claim, before)
     session.commit()
-    if status == "not_claim":
+    if status == ClaimStatus.NOT_CLAIM:
         index.remove(session, [claim.id])
-    elif before["status"] == "not_claim":
+    elif before["status"] == ClaimStatus.NOT_CLAIM:
         index.add(session, [claim])
     return claim
 
@@ -71,35 +53,24 @@ def assign(
     session: Session, claim_id: int, assignee: str | None, actor: str, expected: int | None
 ) -> Claim:
     """Assign a claim to a reviewer (or nobody); an unreviewed claim goes into review."""
-    claim = get_claim_row(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     name = (assignee or "").strip().lower() or None
     if name is not None:
         user = session.exec(select(User).where(User.username == name)).first()
-        if user is None or not user.active or user.role == "viewer":
+        if user is None or not user.active or user.role == Role.VIEWER:
             raise InvalidInput(f"{name!r} is not an active reviewer or admin.")
-    before = claim_state(claim)
-    bump(session, claim, expected)
+    before = start_change(session, claim, expected)
     claim.assignee = name
-    if name and claim.status == "unreviewed":
-        claim.status = "in_review"
-    session.add(claim)
-    audit.record(
-        session,
-        actor,
-        "claim.assign",
-        "claim",
-        claim.id,
-        before=before,
-        after=claim_state(claim),
-        claim_id=claim.id,
-    )
+    if name and claim.status == ClaimStatus.UNREVIEWED:
+        claim.status = ClaimStatus.IN_REVIEW
+    record_change(session, actor, "claim.assign", claim, before)
     session.commit()
     return claim
 
 
 def add_comment(session: Session, claim_id: int, body: str, actor: str) -> Comment:
     """Add a comment to a claim's thread."""
-    get_claim_row(session, claim_id)
+    get_or_404(session, Claim, claim_id)
     text = body.strip()
     if not text:
         raise InvalidInput("The comment is empty.")
@@ -129,5 +100,7 @@ def comments(session: Session, claim_id: int) -> list[Comment]:
 
 def reviewers(session: Session) -> list[str]:
     """Return the usernames a claim can be assigned to."""
-    query = select(User.username).where(User.active, User.role != "viewer").order_by(User.username)
+    query = (
+        select(User.username).where(User.active, User.role != Role.VIEWER).order_by(User.username)
+    )
     return list(session.exec(query))

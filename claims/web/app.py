@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from claims import cli
 from claims.config import ROOT, Config
+from claims.models import ClaimStatus, LinkState, Role
 from claims.ratings import rating_label
 from claims.text.mutation import describe
 from claims.web import auth, errors, extensions, queue, security
@@ -53,6 +54,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(rating_label)
     app.add_template_filter(duration)
     app.add_template_filter(describe, name="describe_differences")
+    app.jinja_env.globals.update(ClaimStatus=ClaimStatus, LinkState=LinkState, Role=Role)
     errors.init_app(app)
     cli.init_app(app)
     return app

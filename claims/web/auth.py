@@ -11,8 +11,8 @@ from flask import Flask, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
 from claims.errors import ClaimsError
-from claims.models import User
-from claims.services.users import rank, user_for_token
+from claims.models import Role, User
+from claims.services.users import user_for_token
 from claims.web.extensions import get_session
 
 # Reachable without signing in.
@@ -94,7 +94,7 @@ def require_role(role: str) -> Callable:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 raise NotSignedIn("Sign in first.")
-            if rank(current_user.role) < rank(role):
+            if Role(current_user.role).rank < Role(role).rank:
                 raise Forbidden(
                     f"This needs the {role} role; you are signed in as a {current_user.role}."
                 )
@@ -107,7 +107,7 @@ def require_role(role: str) -> Callable:
 
 def can(role: str) -> bool:
     """Tell templates whether the current user has at least this role."""
-    return current_user.is_authenticated and rank(current_user.role) >= rank(role)
+    return current_user.is_authenticated and Role(current_user.role).rank >= Role(role).rank
 
 
 def init_app(app: Flask) -> None:

@@ -9,13 +9,16 @@ from flask import current_app
 
 from claims.errors import InvalidInput
 from claims.schemas import ArticleIn, ClaimFilters, parse
-from claims.services.articles import IngestFailure, IngestResult, ingest_batch, options_for
+from claims.services.articles import IngestFailure, IngestResult, ingest_batch, settings_for
 from claims.services.calibration import Thresholds, thresholds
 from claims.text.pipeline import clean_body
 from claims.web.auth import actor
 from claims.web.extensions import fresh_index, get_session, services
 
-FILTER_KEYS = ("language", "source", "date_from", "date_to", "status", "min_score", "rating")
+# Read from the schema, so a filter added there is parsed here and documented in OpenAPI.
+FILTER_KEYS = tuple(ClaimFilters.model_fields)
+# `/api/search` documented `lang` first; kept as an alias that counts when `language` is blank.
+FILTER_ALIASES = {"lang": "language"}
 MAX_PER_PAGE = 200
 
 
@@ -34,8 +37,8 @@ def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
     """Import several articles, checking every body first so a bad one imports none."""
     check_bodies(articles)
     session = get_session()
-    options = options_for(session, current_app.config, services().checkworthiness, actor())
-    outcomes = ingest_batch(session, services().embedder, fresh_index(), articles, **options)
+    settings = settings_for(session, current_app.config, services().checkworthiness, actor())
+    outcomes = ingest_batch(session, services().embedder, fresh_index(), articles, settings)
     failure = next((o for o in outcomes if isinstance(o, IngestFailure)), None)
     if failure is not None:
         raise failure.error
@@ -58,9 +61,10 @@ def match_thresholds() -> Thresholds:
 
 
 def filters_from(args: Mapping[str, str]) -> ClaimFilters:
-    """Parse the shared filters from query parameters (`lang` is accepted for language)."""
+    """Parse the shared filters from query parameters, with their FILTER_ALIASES."""
     data = {key: args.get(key) for key in FILTER_KEYS}
-    data["language"] = data["language"] or args.get("lang")
+    for alias, key in FILTER_ALIASES.items():
+        data[key] = data[key] or args.get(alias)
     return parse(ClaimFilters, data)
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from claims.errors import InvalidInput, Unavailable
 from claims.schemas import ArticleIn
-from claims.services.articles import ChunkImporter, options_for
+from claims.services.articles import ChunkImporter, IngestSettings, settings_for
 from claims.services.jobs import create_job, fail_early, finish, get_job, run_import
 from claims.web.extensions import services
 
@@ -121,7 +121,7 @@ def run_job(job_id: int, articles: list[ArticleIn], on_progress=lambda job: None
 def batch_ingester(session: Session, actor: str) -> ChunkImporter:
     """Return the importer of chunks of articles, with the app's services and settings."""
 
-    def options() -> dict:
-        return options_for(session, current_app.config, services().checkworthiness, actor)
+    def settings() -> IngestSettings:
+        return settings_for(session, current_app.config, services().checkworthiness, actor)
 
-    return ChunkImporter(session, services().embedder, services().index, options)
+    return ChunkImporter(session, services().embedder, services().index, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from claims.errors import InvalidInput
+from claims.models import Role
 from claims.schemas import ArticleIn, VerdictIn, parse
 from claims.services.articles import article_claims, delete_article, get_article, list_articles
 from claims.services.claims import get_claim, review_queue
@@ -51,7 +52,7 @@ def openapi():
 
 
 @bp.post("/articles")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def create_article():
     """Import an article; 201 when new, 200 with the stored one when already imported."""
     result = ingest(parse(ArticleIn, json_body()))
@@ -65,7 +66,7 @@ def create_article():
 
 
 @bp.post("/imports")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def create_import():
     """Queue several articles as one job; 202 with the job to follow."""
     records = json_body().get("articles")
@@ -89,14 +90,14 @@ def _article(number: int, record: object) -> ArticleIn:
 
 
 @bp.get("/jobs")
-@require_role("viewer")
+@require_role(Role.VIEWER)
 def index_jobs():
     """List the newest import jobs."""
     return jsonify(jobs=[job_json(job) for job in list_jobs(get_session())])
 
 
 @bp.get("/jobs/<id:job_id>")
-@require_role("viewer")
+@require_role(Role.VIEWER)
 def show_job(job_id: int):
     """Show one import job's progress."""
     return jsonify(job=job_json(get_job(get_session(), job_id)))
@@ -113,7 +114,7 @@ def index_articles():
 
 
 @bp.delete("/articles/<id:article_id>")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def delete_article_endpoint(article_id: int):
     """Delete an article with its claims, verdicts and links."""
     delete_article(get_session(), fresh_index(), article_id, actor())
@@ -167,7 +168,7 @@ def links(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/verdicts")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def create_verdict(claim_id: int):
     """Append a verdict to a claim, as the authenticated user."""
     verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()), actor())

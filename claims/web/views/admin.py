@@ -6,9 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from claims.errors import ClaimsError
+from claims.models import Role
 from claims.services import audit
 from claims.services.users import (
-    ROLES,
     create_token,
     create_user,
     get_user,
@@ -25,14 +25,14 @@ bp = Blueprint("admin", __name__)
 
 
 @bp.get("/admin/users")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def users():
     """List accounts with their roles."""
-    return render_template("admin/users.html", users=list_users(get_session()), roles=ROLES)
+    return render_template("admin/users.html", users=list_users(get_session()), roles=list(Role))
 
 
 @bp.post("/admin/users")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def add_user():
     """Create an account."""
     form = request.form
@@ -41,12 +41,12 @@ def add_user():
             get_session(),
             form.get("username", ""),
             form.get("password", ""),
-            form.get("role", "viewer"),
+            form.get("role", Role.VIEWER),
             actor(),
         )
     except ClaimsError as exc:
         page = render_template(
-            "admin/users.html", users=list_users(get_session()), roles=ROLES, error=exc.message
+            "admin/users.html", users=list_users(get_session()), roles=list(Role), error=exc.message
         )
         return page, exc.status
     flash(f"Created {user.username} ({user.role}).")
@@ -54,7 +54,7 @@ def add_user():
 
 
 @bp.post("/admin/users/<id:user_id>")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def change_user(user_id: int):
     """Change a role, or disable or enable an account."""
     active = {"disable": False, "enable": True}.get(request.form.get("action", ""))
@@ -65,7 +65,7 @@ def change_user(user_id: int):
 
 
 @bp.get("/admin/audit")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def audit_log():
     """Show the audit trail, newest first."""
     page, per_page = page_args(request.args, per_page=100)

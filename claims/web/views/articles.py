@@ -7,6 +7,7 @@ from werkzeug.datastructures import FileStorage
 
 from claims.errors import ClaimsError, InvalidInput
 from claims.intake.files import parse_file
+from claims.models import ClaimStatus, Role
 from claims.schemas import ArticleIn, parse
 from claims.services.articles import article_claims, get_article, list_articles
 from claims.web.auth import actor, require_role
@@ -30,7 +31,7 @@ def index():
 
 
 @bp.get("/new")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def new():
     """Show the import form."""
     return render_template("articles/new.html", form={})
@@ -57,7 +58,7 @@ def _articles_from_request() -> list[ArticleIn]:
 
 
 @bp.post("/new")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def create():
     """Import from the form; re-show it with the error and the input kept on failure."""
     try:
@@ -89,12 +90,12 @@ def article_page(article_id: int, error: str | None = None) -> str:
     session = get_session()
     article = get_article(session, article_id)
     claims = article_claims(session, article_id)
-    visible = [c for c in claims if c.status != "merged"]
+    visible = [c for c in claims if c.status != ClaimStatus.MERGED]
     return render_template(
         "articles/show.html",
         article=article,
         claims=visible,
-        segments=segments(article.body, [c for c in visible if c.status != "not_claim"]),
+        segments=segments(article.body, [c for c in visible if c.status != ClaimStatus.NOT_CLAIM]),
         error=error,
     )
 

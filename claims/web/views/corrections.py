@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 
 from claims.errors import ClaimsError, InvalidInput
+from claims.models import Claim, Role
 from claims.services.articles import delete_article
 from claims.services.corrections import add_claim, edit_wording, merge_claims, split_claim
-from claims.services.workflow import get_claim_row
+from claims.services.rows import get_or_404
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
 from claims.web.helpers import expected_version, int_arg, match_thresholds
@@ -36,7 +37,7 @@ def _refused(article_id: int, exc: ClaimsError):
 
 
 @bp.post("/articles/<id:article_id>/claims")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def add(article_id: int):
     """Make a claim of the passage selected in the article."""
     try:
@@ -54,11 +55,11 @@ def add(article_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/text")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def edit(claim_id: int):
     """Reword a claim."""
     session = get_session()
-    claim = get_claim_row(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     try:
         edit_wording(
             session,
@@ -75,11 +76,11 @@ def edit(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/split")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def split(claim_id: int):
     """Split a claim in two at the selected point."""
     session = get_session()
-    claim = get_claim_row(session, claim_id)
+    claim = get_or_404(session, Claim, claim_id)
     try:
         at = int_arg(request.form, "at", -1, 0, 10**9)
         split_claim(
@@ -97,7 +98,7 @@ def split(claim_id: int):
 
 
 @bp.post("/articles/<id:article_id>/merge")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def merge(article_id: int):
     """Merge the two claims ticked on the article page."""
     try:
@@ -105,7 +106,7 @@ def merge(article_id: int):
         if len(ids) != 2:
             raise InvalidInput("Tick exactly two claims to merge.")
         session = get_session()
-        if any(get_claim_row(session, i).article_id != article_id for i in ids):
+        if any(get_or_404(session, Claim, i).article_id != article_id for i in ids):
             raise InvalidInput("Both claims must belong to this article.")
         claim = merge_claims(
             get_session(),
@@ -122,7 +123,7 @@ def merge(article_id: int):
 
 
 @bp.post("/articles/<id:article_id>/delete")
-@require_role("admin")
+@require_role(Role.ADMIN)
 def delete(article_id: int):
     """Delete an article and everything hanging off it."""
     delete_article(get_session(), fresh_index(), article_id, actor())

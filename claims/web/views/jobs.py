@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from claims.models import FINISHED_JOBS, Role
 from claims.services.jobs import (
-    FINISHED,
     errors_of,
     eta_seconds,
     get_job,
@@ -19,18 +19,18 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 
 @bp.get("")
-@require_role("viewer")
+@require_role(Role.VIEWER)
 def index():
     """List the newest import jobs with their progress."""
     jobs = list_jobs(get_session())
-    running = any(job.status not in FINISHED for job in jobs)
+    running = any(job.status not in FINISHED_JOBS for job in jobs)
     return render_template(
         "jobs/index.html", jobs=jobs, eta=eta_seconds, stalled=stalled_seconds, refresh=running
     )
 
 
 @bp.get("/<id:job_id>")
-@require_role("viewer")
+@require_role(Role.VIEWER)
 def show(job_id: int):
     """Show one job: progress bar, counts, ETA and the articles it skipped."""
     job = get_job(get_session(), job_id)
@@ -40,5 +40,5 @@ def show(job_id: int):
         eta=eta_seconds(job),
         stalled=stalled_seconds(job),
         skipped=errors_of(job),
-        refresh=job.status not in FINISHED,
+        refresh=job.status not in FINISHED_JOBS,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from claims.errors import ClaimsError
+from claims.models import ClaimStatus, Role
 from claims.ratings import SCALE
 from claims.schemas import VerdictIn, parse
 from claims.services.audit import claim_trail
@@ -45,7 +46,7 @@ def index():
     """List claims, most check-worthy first, narrowed by the filters."""
     db = get_session()
     args = request.args.to_dict()
-    args.setdefault("status", "unreviewed")
+    args.setdefault("status", ClaimStatus.UNREVIEWED)
     filters = filters_from(args)
     page, per_page = page_args(request.args)
     items, total = review_queue(db, filters, page, per_page)
@@ -107,7 +108,7 @@ def _refused(claim_id: int, exc: ClaimsError):
 
 
 @bp.post("/claims/<id:claim_id>/verdicts")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def add_verdict(claim_id: int):
     """Record a verdict from the form."""
     try:
@@ -119,7 +120,7 @@ def add_verdict(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/verdicts/reuse")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def reuse(claim_id: int):
     """Apply the verdict of a confirmed near-duplicate."""
     verdict_id = request.form.get("verdict_id", type=int) or 0
@@ -132,7 +133,7 @@ def reuse(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/status")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def change_status(claim_id: int):
     """Move a claim along the workflow (in review, not a claim, back to unreviewed)."""
     status = request.form.get("status", "")
@@ -147,7 +148,7 @@ def change_status(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/assign")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def change_assignee(claim_id: int):
     """Assign the claim to a reviewer, or to nobody."""
     try:
@@ -165,7 +166,7 @@ def change_assignee(claim_id: int):
 
 
 @bp.post("/claims/<id:claim_id>/comments")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def comment(claim_id: int):
     """Add to the claim's comment thread."""
     try:
@@ -176,7 +177,7 @@ def comment(claim_id: int):
 
 
 @bp.post("/links/<id:link_id>")
-@require_role("reviewer")
+@require_role(Role.REVIEWER)
 def decide(link_id: int):
     """Confirm or reject a suggested near-duplicate, then return to the claim."""
     link = decide_link(get_session(), link_id, request.form.get("state", ""), actor())
