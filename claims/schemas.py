@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, TypeVar
 from urllib.parse import urlparse
 
-from pydantic import ValidationError, WithJsonSchema, field_validator
+from pydantic import AfterValidator, ValidationError, WithJsonSchema, field_validator
 from sqlmodel import Field, SQLModel
 
 from claims.errors import InvalidInput
@@ -16,8 +16,19 @@ from claims.ratings import BY_KEY
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 S = TypeVar("S", bound=SQLModel)
-# The _rating validators check the key; this lists the scale in the OpenAPI document.
-RatingKey = Annotated[str, WithJsonSchema({"type": "string", "enum": list(BY_KEY)})]
+
+
+def _rating(value: str) -> str:
+    """Accept only ratings on the scale, naming them when refusing."""
+    if value not in BY_KEY:
+        raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
+    return value
+
+
+# A key of the rating scale: checked by _rating, listed as an enum in the OpenAPI document.
+RatingKey = Annotated[
+    str, AfterValidator(_rating), WithJsonSchema({"type": "string", "enum": list(BY_KEY)})
+]
 
 
 def _blank_to_none(value: object) -> object:
@@ -98,14 +109,6 @@ class VerdictIn(SQLModel):
         default=None, ge=1, description="The claim version you saw; refused if it has changed."
     )
 
-    @field_validator("rating")
-    @classmethod
-    def _rating(cls, value: str) -> str:
-        """Accept only ratings on the scale."""
-        if value not in BY_KEY:
-            raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
-        return value
-
     @field_validator("explanation", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
@@ -148,8 +151,7 @@ class ClaimFilters(SQLModel):
     )
     rating: RatingKey | None = Field(
         default=None,
-        description="The latest verdict's rating (applied by the CSV export; the queue and "
-        "search check it but do not filter on it yet).",
+        description="The rating of the claim's latest verdict.",
     )
 
     @field_validator("*", mode="before")
@@ -165,14 +167,6 @@ class ClaimFilters(SQLModel):
         value = _blank_to_none(value)
         if isinstance(value, str) and value not in set(ClaimStatus):
             raise ValueError(f"status must be one of {', '.join(ClaimStatus)}")
-        return value
-
-    @field_validator("rating")
-    @classmethod
-    def _rating(cls, value: str | None) -> str | None:
-        """Accept only ratings on the scale."""
-        if value is not None and value not in BY_KEY:
-            raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
         return value
 
 

@@ -134,7 +134,15 @@ def apply_filters(query, filters: ClaimFilters):
         conditions.append(Claim.status == filters.status)
     if filters.min_score is not None:
         conditions.append(Claim.checkworthiness >= filters.min_score)
+    if filters.rating:
+        conditions.append(Claim.id.in_(_rated(filters.rating)))
     return query.where(*conditions) if conditions else query
+
+
+def _rated(rating: str):
+    """Select the claims whose latest verdict has this rating."""
+    latest = select(sa.func.max(Verdict.id)).group_by(Verdict.claim_id)
+    return select(Verdict.claim_id).where(Verdict.id.in_(latest), Verdict.rating == rating)
 
 
 def similar_to(

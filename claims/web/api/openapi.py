@@ -1,23 +1,78 @@
-"""The OpenAPI 3.1 description of the JSON API."""
+"""The OpenAPI 3.1 description of the JSON API, generated from the schemas it validates with.
+
+Request bodies and the shared filters come from the pydantic schemas and the filter list that
+the views parse with, so neither can be accepted but undocumented. Responses are described by
+hand beside serialize.py; tests/test_openapi.py checks real responses against them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from claims.ratings import BY_KEY
+from sqlmodel import SQLModel
 
-FILTERS = ("language", "source", "date_from", "date_to", "status", "min_score")
+from claims.models import JobStatus, LinkState
+from claims.ratings import BY_KEY
+from claims.schemas import ArticleIn, ClaimFilters, VerdictIn
+from claims.web.helpers import FILTER_ALIASES, FILTER_KEYS, MAX_PER_PAGE
+
+REF = "#/components/schemas/{model}"
+BODIES = (ArticleIn, VerdictIn)
 
 
 def _ref(name: str) -> dict[str, str]:
     """Return a schema reference."""
-    return {"$ref": f"#/components/schemas/{name}"}
+    return {"$ref": REF.format(model=name)}
 
 
-def _param(name: str, where: str = "query", kind: str = "string", **extra: Any) -> dict:
-    """Describe one parameter."""
-    schema = {"type": kind, **extra}
-    return {"name": name, "in": where, "required": where == "path", "schema": schema}
+def model_schemas(models: tuple[type[SQLModel], ...]) -> dict[str, Any]:
+    """Return each model's JSON Schema under its name, with the types it uses hoisted beside it."""
+    schemas: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template=REF)
+        schemas |= schema.pop("$defs", {})
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def query_param(name: str, field: dict[str, Any], description: str | None = None) -> dict:
+    """Describe an optional query parameter from a field's JSON Schema.
+
+    A query parameter is absent rather than null, so the schema loses its null branch and its
+    null default; the field's description becomes the parameter's.
+    """
+    description = description or field.get("description")
+    drop = {"title", "description"}
+    schema = {k: v for k, v in field.items() if k not in drop and (k, v) != ("default", None)}
+    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        schema |= branches[0]
+    elif branches:
+        schema["anyOf"] = branches
+    param = {"name": name, "in": "query", "required": False, "schema": schema}
+    return param | ({"description": description} if description else {})
+
+
+def filter_params() -> list[dict]:
+    """Describe the shared filters that filters_from reads: ClaimFilters' fields and aliases."""
+    fields = ClaimFilters.model_json_schema(ref_template=REF)["properties"]
+    params = [query_param(key, fields[key]) for key in FILTER_KEYS]
+    return params + [
+        query_param(alias, fields[key], f"Same as `{key}`, read when that is blank.")
+        for alias, key in FILTER_ALIASES.items()
+    ]
+
+
+def int_param(name: str, default: int, low: int, high: int, description: str) -> dict:
+    """Describe a bounded integer query parameter read by int_arg."""
+    schema = {"type": "integer", "minimum": low, "maximum": high, "default": default}
+    return query_param(name, schema, description)
+
+
+def _path_id(name: str) -> dict:
+    """Describe a database id in the path (the `id` URL converter)."""
+    schema = {"type": "integer", "format": "int64", "minimum": 1}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -25,83 +80,108 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict:
-    """Describe an object schema."""
-    return {"type": "object", "properties": properties, "required": list(required)}
+def _body(schema: dict) -> dict:
+    """Describe a required JSON request body."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict:
+    """Describe an object whose properties are all present except the optional ones."""
+    required = [name for name in properties if name not in optional]
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def _array(items: dict) -> dict:
+    """Describe an array."""
+    return {"type": "array", "items": items}
+
+
+def _nullable(schema: dict) -> dict:
+    """Allow null beside a schema."""
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 ERRORS = {
     "400": _json(_ref("Error"), "Invalid input, explained in `error`."),
     "401": _json(_ref("Error"), "No valid session or token."),
     "403": _json(_ref("Error"), "Your role does not allow this."),
-    "409": _json(_ref("Error"), "The claim changed since the version you sent."),
     "404": _json(_ref("Error"), "Not found."),
 }
+CONFLICT = {"409": _json(_ref("Error"), "The claim changed since the version you sent.")}
+TOO_LARGE = {"413": _json(_ref("Error"), "Body too large.")}
 STRING, NUMBER, INTEGER = {"type": "string"}, {"type": "number"}, {"type": "integer"}
-NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_STRING, NULLABLE_INTEGER = _nullable(STRING), _nullable(INTEGER)
+TIMESTAMP = {"type": "string", "format": "date-time"}
+PAGE = {"total": INTEGER, "page": INTEGER, "per_page": INTEGER}
 
 
-def _schemas() -> dict[str, Any]:
-    """Return the component schemas."""
+def _response_schemas() -> dict[str, Any]:
+    """Return the schemas of what serialize.py (and job_json) emit."""
     return {
-        "Error": _object({"error": STRING}, ("error",)),
-        "ArticleIn": _object(
-            {
-                "title": STRING,
-                "source": STRING,
-                "body": STRING,
-                "url": NULLABLE_STRING,
-                "published_at": {"type": ["string", "null"], "format": "date"},
-                "language": NULLABLE_STRING,
-            },
-            ("title", "source", "body"),
-        ),
-        "Imported": _object(
-            {
-                "article": _ref("Article"),
-                "claims": {"type": "array", "items": _ref("Claim")},
-                "created": {"type": "boolean"},
-            },
-            ("article", "claims", "created"),
-        ),
+        "Error": _object({"error": STRING}),
         "Article": _object(
-            {"id": INTEGER, "title": STRING, "url": NULLABLE_STRING, "language": STRING}
+            {
+                "id": INTEGER,
+                "title": STRING,
+                "url": NULLABLE_STRING,
+                "published_at": _nullable({"type": "string", "format": "date"}),
+                "language": STRING,
+                "source_id": INTEGER,
+                "created_at": TIMESTAMP,
+                "source": {"type": "string", "description": "The source's name, in context."},
+            },
+            optional=("source",),
         ),
+        "ArticleWithBody": {"allOf": [_ref("Article"), _object({"body": STRING})]},
         "Claim": _object(
             {
                 "id": INTEGER,
+                "article_id": INTEGER,
                 "text": STRING,
                 "start": INTEGER,
                 "end": INTEGER,
                 "checkworthiness": NUMBER,
-                "checkworthiness_reasons": {"type": "array", "items": STRING},
+                "checkworthiness_reasons": _array(STRING),
                 "speaker": NULLABLE_STRING,
                 "language": STRING,
-            },
-            ("id", "text", "start", "end", "checkworthiness", "speaker", "language"),
+                "status": _ref("ClaimStatus"),
+                "assignee": NULLABLE_STRING,
+                "version": {"type": "integer", "description": "Bumped by every change."},
+            }
         ),
-        "VerdictIn": _object(
-            {
-                "rating": {"type": "string", "enum": list(BY_KEY)},
-                "explanation": STRING,
-                "evidence_urls": {"type": "array", "items": STRING},
-                "version": {"type": "integer", "description": "the claim version you saw"},
-            },
-            ("rating", "explanation"),
-        ),
+        "ClaimInContext": {
+            "allOf": [
+                _ref("Claim"),
+                _object({"article": _ref("Article"), "verdict": _nullable(_ref("Verdict"))}),
+            ]
+        },
         "Verdict": _object(
-            {"id": INTEGER, "rating": STRING, "rating_value": {"type": ["integer", "null"]}}
+            {
+                "id": INTEGER,
+                "claim_id": INTEGER,
+                "rating": {"type": "string", "enum": list(BY_KEY)},
+                "alternate_name": STRING,
+                "rating_value": NULLABLE_INTEGER,
+                "explanation": STRING,
+                "evidence_urls": _array(STRING),
+                "reviewer": STRING,
+                "reused_from_id": NULLABLE_INTEGER,
+                "created_at": TIMESTAMP,
+            }
         ),
         "Similar": _object(
             {
                 "claim": _ref("Claim"),
                 "score": NUMBER,
                 "article": _ref("Article"),
-                "verdict": {"oneOf": [_ref("Verdict"), {"type": "null"}]},
+                "verdict": _nullable(_ref("Verdict")),
                 "relation": {"type": "string", "enum": ["duplicate", "different_facts"]},
-                "differences": {"type": "array", "items": _ref("Difference")},
-                "link": _object({"id": INTEGER, "state": STRING}),
-            }
+                "differences": _array(_ref("Difference")),
+                "link": _object(
+                    {"id": INTEGER, "state": {"type": "string", "enum": list(LinkState)}}
+                ),
+            },
+            optional=("link",),
         ),
         "Difference": _object(
             {
@@ -110,55 +190,84 @@ def _schemas() -> dict[str, Any]:
                 "other": STRING,
             }
         ),
+        "Imported": _object(
+            {
+                "article": _ref("Article"),
+                "claims": _array(_ref("Claim")),
+                "created": {"type": "boolean"},
+            }
+        ),
+        "Job": _object(
+            {
+                "id": INTEGER,
+                "status": {"type": "string", "enum": list(JobStatus)},
+                "label": STRING,
+                "total": INTEGER,
+                "done": INTEGER,
+                "created": INTEGER,
+                "known": INTEGER,
+                "failed": INTEGER,
+                "eta_seconds": _nullable(NUMBER),
+                "stalled_seconds": NULLABLE_INTEGER,
+                "message": NULLABLE_STRING,
+                "errors": _array(_object({"title": STRING, "message": STRING})),
+                "actor": STRING,
+                "created_at": TIMESTAMP,
+                "started_at": _nullable(TIMESTAMP),
+                "progressed_at": _nullable(TIMESTAMP),
+                "finished_at": _nullable(TIMESTAMP),
+            }
+        ),
     }
 
 
 def _paths() -> dict[str, Any]:
     """Return the path items."""
-    claim_id = _param("claim_id", "path", "integer")
-    pages = [_param("page", kind="integer"), _param("per_page", kind="integer")]
-    filters = [_param(name) for name in FILTERS]
-    similar_list = {"type": "array", "items": _ref("Similar")}
+    claim_id = _path_id("claim_id")
+    pages = [
+        int_param("page", 1, 1, 1_000_000, "The page, from 1."),
+        int_param("per_page", 50, 1, MAX_PER_PAGE, "Items per page."),
+    ]
+    k = int_param("k", 10, 1, 100, "How many results.")
+    q = query_param("q", {"type": "string", "pattern": r"\S"}, "The text to search for.")
+    q["required"] = True
+    similar_list = _array(_ref("Similar"))
     return {
         "/api/openapi.json": {
             "get": {
                 "summary": "This document",
-                "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                "responses": {"200": _json({"type": "object"}, "The OpenAPI document."), **ERRORS},
             }
         },
         "/api/articles": {
             "post": {
                 "summary": "Import an article and split it into claims",
-                "requestBody": {"content": {"application/json": {"schema": _ref("ArticleIn")}}},
+                "requestBody": _body(_ref("ArticleIn")),
                 "responses": {
                     "201": _json(_ref("Imported"), "Imported."),
                     "200": _json(_ref("Imported"), "Already imported: the stored article."),
-                    "413": _json(_ref("Error"), "Body too large."),
+                    **TOO_LARGE,
                     **ERRORS,
                 },
             },
             "get": {
-                "summary": "List articles",
+                "summary": "List articles, newest first",
                 "parameters": pages,
-                "responses": {"200": _json({"type": "object"}, "A page of articles.")},
+                "responses": {
+                    "200": _json(_object({"articles": _array(_ref("Article")), **PAGE}), "A page."),
+                    **ERRORS,
+                },
             },
         },
         "/api/imports": {
             "post": {
                 "summary": "Queue a batch import; a worker runs it as a job",
-                "requestBody": {
-                    "content": {
-                        "application/json": {
-                            "schema": _object(
-                                {"articles": {"type": "array", "items": _ref("ArticleIn")}},
-                                ("articles",),
-                            )
-                        }
-                    }
-                },
+                "requestBody": _body(
+                    _object({"articles": _array(_ref("ArticleIn")) | {"minItems": 1}})
+                ),
                 "responses": {
-                    "202": _json({"type": "object"}, "Queued: the job, with its URL."),
-                    "413": _json(_ref("Error"), "Body too large."),
+                    "202": _json(_object({"job": _ref("Job")}), "Queued; Location is the job."),
+                    **TOO_LARGE,
                     **ERRORS,
                 },
             }
@@ -166,49 +275,69 @@ def _paths() -> dict[str, Any]:
         "/api/jobs": {
             "get": {
                 "summary": "The newest import jobs with their progress",
-                "responses": {"200": _json({"type": "object"}, "Jobs, newest first.")},
+                "responses": {
+                    "200": _json(_object({"jobs": _array(_ref("Job"))}), "Newest first."),
+                    **ERRORS,
+                },
             }
         },
         "/api/jobs/{job_id}": {
             "get": {
                 "summary": "One import job: progress, ETA and skipped articles",
-                "parameters": [_param("job_id", "path", "integer")],
-                "responses": {"200": _json({"type": "object"}, "The job."), **ERRORS},
+                "parameters": [_path_id("job_id")],
+                "responses": {"200": _json(_object({"job": _ref("Job")}), "The job."), **ERRORS},
             }
         },
         "/api/articles/{article_id}": {
             "delete": {
-                "summary": "Delete an article (admin)",
-                "parameters": [_param("article_id", "path", "integer")],
+                "summary": "Delete an article with its claims, verdicts and links (admin)",
+                "parameters": [_path_id("article_id")],
                 "responses": {"204": {"description": "Deleted."}, **ERRORS},
             },
             "get": {
                 "summary": "One article with its body and claims",
-                "parameters": [_param("article_id", "path", "integer")],
-                "responses": {"200": _json({"type": "object"}, "The article."), **ERRORS},
+                "parameters": [_path_id("article_id")],
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {"article": _ref("ArticleWithBody"), "claims": _array(_ref("Claim"))}
+                        ),
+                        "The article.",
+                    ),
+                    **ERRORS,
+                },
             },
         },
         "/api/claims": {
             "get": {
                 "summary": "Claims, most check-worthy first, with the review-queue filters",
-                "parameters": pages + filters,
-                "responses": {"200": _json({"type": "object"}, "A page of claims."), **ERRORS},
+                "parameters": pages + filter_params(),
+                "responses": {
+                    "200": _json(
+                        _object({"claims": _array(_ref("ClaimInContext")), **PAGE}), "A page."
+                    ),
+                    **ERRORS,
+                },
             }
         },
         "/api/claims/{claim_id}": {
             "get": {
                 "summary": "One claim with its article and current verdict",
                 "parameters": [claim_id],
-                "responses": {"200": _json({"type": "object"}, "The claim."), **ERRORS},
+                "responses": {
+                    "200": _json(_object({"claim": _ref("ClaimInContext")}), "The claim."),
+                    **ERRORS,
+                },
             }
         },
         "/api/claims/{claim_id}/similar": {
             "get": {
                 "summary": "Near-duplicates from other articles",
-                "parameters": [claim_id, _param("k", kind="integer")],
+                "parameters": [claim_id, k],
                 "responses": {
                     "200": _json(
-                        _object({"claim": _ref("Claim"), "similar": similar_list}), "Matches."
+                        _object({"claim": _ref("ClaimInContext"), "similar": similar_list}),
+                        "Matches, best first.",
                     ),
                     **ERRORS,
                 },
@@ -220,7 +349,8 @@ def _paths() -> dict[str, Any]:
                 "parameters": [claim_id],
                 "responses": {
                     "200": _json(
-                        _object({"claim": _ref("Claim"), "links": similar_list}), "Links."
+                        _object({"claim": _ref("ClaimInContext"), "links": similar_list}),
+                        "Links, each with its `link`.",
                     ),
                     **ERRORS,
                 },
@@ -230,29 +360,30 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Record a verdict (append-only)",
                 "parameters": [claim_id],
-                "requestBody": {"content": {"application/json": {"schema": _ref("VerdictIn")}}},
+                "requestBody": _body(_ref("VerdictIn")),
                 "responses": {
                     "201": _json(_object({"verdict": _ref("Verdict")}), "Recorded."),
                     **ERRORS,
+                    **CONFLICT,
                 },
             },
             "get": {
                 "summary": "The verdict history, newest first",
                 "parameters": [claim_id],
-                "responses": {"200": _json({"type": "object"}, "The history."), **ERRORS},
+                "responses": {
+                    "200": _json(_object({"verdicts": _array(_ref("Verdict"))}), "History."),
+                    **ERRORS,
+                },
             },
         },
         "/api/search": {
             "get": {
-                "summary": "Search claims by meaning and words",
-                "parameters": [
-                    _param("q"),
-                    _param("k", kind="integer"),
-                    _param("lang"),
-                    _param("source"),
-                ],
+                "summary": "Search claims by meaning and words, with the review-queue filters",
+                "parameters": [q, k] + filter_params(),
                 "responses": {
-                    "200": _json(_object({"results": similar_list}), "Ranked claims."),
+                    "200": _json(
+                        _object({"query": STRING, "results": similar_list}), "Ranked claims."
+                    ),
                     **ERRORS,
                 },
             }
@@ -267,8 +398,16 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "Claim tracker API", "version": "1"},
         "paths": _paths(),
         "components": {
-            "schemas": _schemas(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": model_schemas((*BODIES, ClaimFilters)) | _response_schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "A signed-in browser; writes also need the X-CSRFToken header.",
+                },
+            },
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"session": []}],
     }
