@@ -66,6 +66,11 @@ def language_codes(session: Session) -> list[str]:
     return list(session.exec(select(Claim.language).distinct().order_by(Claim.language)))
 
 
+def filter_choices(session: Session) -> dict[str, list[str]]:
+    """Return what the filter menus offer: every source and every claim language."""
+    return {"sources": source_names(session), "languages": language_codes(session)}
+
+
 def checkworthiness_reasons(claim: Claim, model: CheckworthinessModel | None) -> list[str]:
     """Say why a claim scored as it did: the learned model's view, then the signals that fired."""
     reasons = explain(claim.text, claim.language)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, request, url_for
 
 from claims.errors import ClaimsError, InvalidInput
@@ -54,47 +56,49 @@ def add(article_id: int):
     return _to_article(article_id, f"#claim-{claim.id}")
 
 
+def _correct(claim_id: int, change: Callable[[], object], done: str):
+    """Correct one claim, then go back to it on its article page, or re-show the refusal."""
+    article_id = get_or_404(get_session(), Claim, claim_id).article_id
+    try:
+        change()
+    except ClaimsError as exc:
+        return _refused(article_id, exc)
+    flash(done)
+    return _to_article(article_id, f"#claim-{claim_id}")
+
+
 @bp.post("/claims/<id:claim_id>/text")
 @require_role(Role.REVIEWER)
 def edit(claim_id: int):
     """Reword a claim."""
-    session = get_session()
-    claim = get_or_404(session, Claim, claim_id)
-    try:
+
+    def change() -> None:
+        text, expected = request.form.get("text", ""), expected_version(request.form)
         edit_wording(
-            session,
+            get_session(),
             claim_id=claim_id,
-            text=request.form.get("text", ""),
+            text=text,
             actor=actor(),
-            expected=expected_version(request.form),
+            expected=expected,
             **_tools(),
         )
-    except ClaimsError as exc:
-        return _refused(claim.article_id, exc)
-    flash("Claim reworded; its matches were refreshed.")
-    return _to_article(claim.article_id, f"#claim-{claim_id}")
+
+    return _correct(claim_id, change, "Claim reworded; its matches were refreshed.")
 
 
 @bp.post("/claims/<id:claim_id>/split")
 @require_role(Role.REVIEWER)
 def split(claim_id: int):
     """Split a claim in two at the selected point."""
-    session = get_session()
-    claim = get_or_404(session, Claim, claim_id)
-    try:
+
+    def change() -> None:
         at = int_arg(request.form, "at", -1, 0, 10**9)
+        expected = expected_version(request.form)
         split_claim(
-            session,
-            claim_id=claim_id,
-            at=at,
-            actor=actor(),
-            expected=expected_version(request.form),
-            **_tools(),
+            get_session(), claim_id=claim_id, at=at, actor=actor(), expected=expected, **_tools()
         )
-    except ClaimsError as exc:
-        return _refused(claim.article_id, exc)
-    flash("Claim split in two.")
-    return _to_article(claim.article_id, f"#claim-{claim_id}")
+
+    return _correct(claim_id, change, "Claim split in two.")
 
 
 @bp.post("/articles/<id:article_id>/merge")

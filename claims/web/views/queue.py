@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from claims.errors import ClaimsError
@@ -11,10 +14,9 @@ from claims.schemas import VerdictIn, parse
 from claims.services.audit import claim_trail
 from claims.services.claims import (
     checkworthiness_reasons,
+    filter_choices,
     get_claim,
-    language_codes,
     review_queue,
-    source_names,
 )
 from claims.services.links import decide_link, links_of
 from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
@@ -33,6 +35,7 @@ from claims.web.helpers import expected_version, filters_from, page_args, safe_n
 from claims.web.highlight import segments
 
 bp = Blueprint("queue", __name__)
+T = TypeVar("T")
 
 
 @bp.get("/")
@@ -57,8 +60,7 @@ def index():
         page=page,
         per_page=per_page,
         filters=filters,
-        sources=source_names(db),
-        languages=language_codes(db),
+        **filter_choices(db),
     )
 
 
@@ -107,16 +109,27 @@ def _refused(claim_id: int, exc: ClaimsError):
     return _claim_page(claim_id, error=exc.message, form=form), exc.status
 
 
+def _apply(claim_id: int, change: Callable[[], T], done: Callable[[T], str | None]):
+    """Make one change to a claim, then go back with `done`'s message, or re-show the refusal."""
+    try:
+        result = change()
+    except ClaimsError as exc:
+        return _refused(claim_id, exc)
+    if message := done(result):
+        flash(message)
+    return _back(claim_id)
+
+
 @bp.post("/claims/<id:claim_id>/verdicts")
 @require_role(Role.REVIEWER)
 def add_verdict(claim_id: int):
     """Record a verdict from the form."""
-    try:
-        record_verdict(get_session(), claim_id, parse(VerdictIn, request.form.to_dict()), actor())
-    except ClaimsError as exc:
-        return _refused(claim_id, exc)
-    flash("Verdict recorded.")
-    return _back(claim_id)
+    form = request.form.to_dict()
+    return _apply(
+        claim_id,
+        lambda: record_verdict(get_session(), claim_id, parse(VerdictIn, form), actor()),
+        lambda _: "Verdict recorded.",
+    )
 
 
 @bp.post("/claims/<id:claim_id>/verdicts/reuse")
@@ -124,12 +137,12 @@ def add_verdict(claim_id: int):
 def reuse(claim_id: int):
     """Apply the verdict of a confirmed near-duplicate."""
     verdict_id = request.form.get("verdict_id", type=int) or 0
-    try:
-        reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected_version(request.form))
-    except ClaimsError as exc:
-        return _refused(claim_id, exc)
-    flash("Verdict applied from the matching claim.")
-    return _back(claim_id)
+
+    def change():
+        expected = expected_version(request.form)
+        return reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected)
+
+    return _apply(claim_id, change, lambda _: "Verdict applied from the matching claim.")
 
 
 @bp.post("/claims/<id:claim_id>/status")
@@ -137,43 +150,38 @@ def reuse(claim_id: int):
 def change_status(claim_id: int):
     """Move a claim along the workflow (in review, not a claim, back to unreviewed)."""
     status = request.form.get("status", "")
-    try:
-        set_status(
-            get_session(), fresh_index(), claim_id, status, actor(), expected_version(request.form)
-        )
-    except ClaimsError as exc:
-        return _refused(claim_id, exc)
-    flash(f"Claim marked {status.replace('_', ' ')}.")
-    return _back(claim_id)
+
+    def change():
+        expected = expected_version(request.form)
+        return set_status(get_session(), fresh_index(), claim_id, status, actor(), expected)
+
+    return _apply(claim_id, change, lambda _: f"Claim marked {status.replace('_', ' ')}.")
 
 
 @bp.post("/claims/<id:claim_id>/assign")
 @require_role(Role.REVIEWER)
 def change_assignee(claim_id: int):
     """Assign the claim to a reviewer, or to nobody."""
-    try:
-        claim = assign(
-            get_session(),
-            claim_id,
-            request.form.get("assignee"),
-            actor(),
-            expected_version(request.form),
-        )
-    except ClaimsError as exc:
-        return _refused(claim_id, exc)
-    flash(f"Assigned to {claim.assignee}." if claim.assignee else "Unassigned.")
-    return _back(claim_id)
+    assignee = request.form.get("assignee")
+
+    def change():
+        return assign(get_session(), claim_id, assignee, actor(), expected_version(request.form))
+
+    return _apply(
+        claim_id,
+        change,
+        lambda claim: f"Assigned to {claim.assignee}." if claim.assignee else "Unassigned.",
+    )
 
 
 @bp.post("/claims/<id:claim_id>/comments")
 @require_role(Role.REVIEWER)
 def comment(claim_id: int):
     """Add to the claim's comment thread."""
-    try:
-        add_comment(get_session(), claim_id, request.form.get("body", ""), actor())
-    except ClaimsError as exc:
-        return _refused(claim_id, exc)
-    return _back(claim_id)
+    body = request.form.get("body", "")
+    return _apply(
+        claim_id, lambda: add_comment(get_session(), claim_id, body, actor()), lambda _: None
+    )
 
 
 @bp.post("/links/<id:link_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from claims.services.claims import language_codes, source_names
+from claims.services.claims import filter_choices
 from claims.services.links import search_claims
 from claims.web.extensions import fresh_index, get_session, services
 from claims.web.helpers import filters_from, int_arg
@@ -28,6 +28,5 @@ def index():
         results=results,
         filters=filters,
         k=k,
-        sources=source_names(db),
-        languages=language_codes(db),
+        **filter_choices(db),
     )
