@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from urllib.parse import urlparse
 
 from flask import current_app
@@ -68,6 +69,26 @@ def filters_from(args: Mapping[str, str]) -> ClaimFilters:
     return parse(ClaimFilters, data)
 
 
+@dataclass(frozen=True, slots=True)
+class IntParam:
+    """A bounded whole-number query parameter: read by int_arg, described in OpenAPI."""
+
+    name: str
+    default: int
+    low: int
+    high: int
+
+    def read(self, args: Mapping[str, str]) -> int:
+        """Read the parameter from query arguments, or raise InvalidInput."""
+        return int_arg(args, self.name, self.default, self.low, self.high)
+
+
+PAGE = IntParam("page", 1, 1, 1_000_000)
+PER_PAGE = IntParam("per_page", 50, 1, MAX_PER_PAGE)
+# How many matches the API returns.
+API_K = IntParam("k", 10, 1, 100)
+
+
 def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within bounds, or raise InvalidInput."""
     raw = args.get(name)
@@ -84,8 +105,7 @@ def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: in
 
 def page_args(args: Mapping[str, str], per_page: int = 50) -> tuple[int, int]:
     """Read `page` and `per_page`."""
-    page = int_arg(args, "page", 1, 1, 1_000_000)
-    return page, int_arg(args, "per_page", per_page, 1, MAX_PER_PAGE)
+    return PAGE.read(args), replace(PER_PAGE, default=per_page).read(args)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from claims.models import JobStatus, LinkState
 from claims.ratings import BY_KEY
 from claims.schemas import ArticleIn, ClaimFilters, VerdictIn
-from claims.web.helpers import FILTER_ALIASES, FILTER_KEYS, MAX_PER_PAGE
+from claims.web.helpers import API_K, FILTER_ALIASES, FILTER_KEYS, PAGE, PER_PAGE, IntParam
 
 REF = "#/components/schemas/{model}"
 BODIES = (ArticleIn, VerdictIn)
@@ -63,10 +63,10 @@ def filter_params() -> list[dict]:
     ]
 
 
-def int_param(name: str, default: int, low: int, high: int, description: str) -> dict:
-    """Describe a bounded integer query parameter read by int_arg."""
-    schema = {"type": "integer", "minimum": low, "maximum": high, "default": default}
-    return query_param(name, schema, description)
+def int_param(param: IntParam, description: str) -> dict:
+    """Describe a bounded integer query parameter, from the definition the API reads it with."""
+    schema = {"type": "integer", "minimum": param.low, "maximum": param.high}
+    return query_param(param.name, {**schema, "default": param.default}, description)
 
 
 def _path_id(name: str) -> dict:
@@ -112,7 +112,7 @@ TOO_LARGE = {"413": _json(_ref("Error"), "Body too large.")}
 STRING, NUMBER, INTEGER = {"type": "string"}, {"type": "number"}, {"type": "integer"}
 NULLABLE_STRING, NULLABLE_INTEGER = _nullable(STRING), _nullable(INTEGER)
 TIMESTAMP = {"type": "string", "format": "date-time"}
-PAGE = {"total": INTEGER, "page": INTEGER, "per_page": INTEGER}
+PAGED = {"total": INTEGER, "page": INTEGER, "per_page": INTEGER}
 
 
 def _response_schemas() -> dict[str, Any]:
@@ -225,10 +225,10 @@ def _paths() -> dict[str, Any]:
     """Return the path items."""
     claim_id = _path_id("claim_id")
     pages = [
-        int_param("page", 1, 1, 1_000_000, "The page, from 1."),
-        int_param("per_page", 50, 1, MAX_PER_PAGE, "Items per page."),
+        int_param(PAGE, "The page, from 1."),
+        int_param(PER_PAGE, "Items per page."),
     ]
-    k = int_param("k", 10, 1, 100, "How many results.")
+    k = int_param(API_K, "How many results.")
     q = query_param("q", {"type": "string", "pattern": r"\S"}, "The text to search for.")
     q["required"] = True
     similar_list = _array(_ref("Similar"))
@@ -254,7 +254,9 @@ def _paths() -> dict[str, Any]:
                 "summary": "List articles, newest first",
                 "parameters": pages,
                 "responses": {
-                    "200": _json(_object({"articles": _array(_ref("Article")), **PAGE}), "A page."),
+                    "200": _json(
+                        _object({"articles": _array(_ref("Article")), **PAGED}), "A page."
+                    ),
                     **ERRORS,
                 },
             },
@@ -314,7 +316,7 @@ def _paths() -> dict[str, Any]:
                 "parameters": pages + filter_params(),
                 "responses": {
                     "200": _json(
-                        _object({"claims": _array(_ref("ClaimInContext")), **PAGE}), "A page."
+                        _object({"claims": _array(_ref("ClaimInContext")), **PAGED}), "A page."
                     ),
                     **ERRORS,
                 },

@@ -22,7 +22,7 @@ from claims.web.api.serialize import (
 )
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
-from claims.web.helpers import check_bodies, filters_from, ingest, int_arg, page_args
+from claims.web.helpers import API_K, check_bodies, filters_from, ingest, page_args
 from claims.web.queue import job_queue
 from claims.web.security import protect_api
 
@@ -152,7 +152,7 @@ def similar(claim_id: int):
     """Return the claims of other articles that match this one, best first."""
     session = get_session()
     ctx = get_claim(session, claim_id)
-    k = int_arg(request.args, "k", 10, 1, 100)
+    k = API_K.read(request.args)
     found = similar_to(session, fresh_index(), ctx.claim, k)
     return jsonify(claim=context_json(ctx), similar=[similar_json(s) for s in found])
 
@@ -183,9 +183,9 @@ def list_verdicts(claim_id: int):
 
 @bp.get("/search")
 def search():
-    """Rank claims against `q`, filtered by `lang` and `source`."""
+    """Rank claims against `q`, narrowed by the shared filters."""
     q = request.args.get("q", "")
-    k = int_arg(request.args, "k", 10, 1, 100)
+    k = API_K.read(request.args)
     found = search_claims(
         get_session(), services().embedder, fresh_index(), q, k, filters_from(request.args)
     )
