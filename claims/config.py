@@ -45,9 +45,8 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY")
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'claims.db'}"
         self.CLAIMS_MODEL = os.environ.get("CLAIMS_MODEL") or PACKAGED_MODEL
-        self.CLAIMS_INDEX_PATH = os.environ.get("CLAIMS_INDEX_PATH") or str(
-            instance / "claims.faiss"
-        )
+        # This machine's index snapshots; every process here shares the folder.
+        self.CLAIMS_INDEX_PATH = os.environ.get("CLAIMS_INDEX_PATH") or str(instance / "index")
         # Search queries (one text) run on ONNX Runtime, exported once into this cache folder;
         # CLAIMS_QUERY_ENGINE=torch keeps them on torch.
         self.QUERY_ENGINE = os.environ.get("CLAIMS_QUERY_ENGINE") or "onnx"

@@ -140,15 +140,32 @@ class Verdict(SQLModel, table=True):
         return [url for url in self.evidence_urls.splitlines() if url]
 
 
-class IndexState(SQLModel, table=True):
-    """What the FAISS index should hold, so each process can tell whether its copy is stale."""
+class SearchChange(SQLModel, table=True):
+    """One change that affects search, in commit order: the log every process's index follows.
 
-    id: int | None = Field(default=None, primary_key=True)
-    model: str = Field(max_length=300)
-    dimension: int
-    count: int = 0
-    version: int = 0
-    updated_at: datetime = Field(default_factory=utcnow)
+    Written in the same transaction as the change itself. The index reads a claim's current
+    row when it applies a change, so the row only names the claim (deleted claims keep theirs).
+    """
+
+    # SQLite numbers rows itself only for INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    )
+    claim_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    action: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PendingLink(SQLModel, table=True):
+    """A claim whose near-duplicates are still to be linked; whoever gets to it first does it.
+
+    Recorded with the claim in one transaction, so a crash or an error after the commit delays
+    the linking but never loses it.
+    """
+
+    claim_id: int = Field(foreign_key="claim.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class User(SQLModel, table=True):

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from claims.models import Claim, IndexState
+from claims.models import Claim
 from claims.schemas import VerdictIn
+from claims.search.changes import last_change
 from claims.services.verdicts import record_verdict
 from tests.conftest import HashingEmbedder, make_app
 
@@ -67,8 +68,11 @@ def test_reindex_re_embeds_claims_of_another_model(tmp_path, runner, app):
     with session_of(other) as session:
         claims = session.exec(select(Claim)).all()
         assert claims and all(c.embedding_model == "another-model" for c in claims)
-        state = session.get(IndexState, 1)
-        assert state.model == "another-model" and state.count == len(claims)
+        index = other.extensions["claims"].index
+        assert index.model == "another-model" and len(index) == len(claims)
+        assert index.position == last_change(session)
+        # The next process starts from the snapshot reindex wrote, at that position.
+        assert index.snapshot_position == index.position
     assert f"the index holds {len(claims)} claim(s)" in result.output
 
 

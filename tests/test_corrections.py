@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
+from claims.models import AuditEntry, Claim, ClaimLink, Comment, Verdict
+from claims.search.changes import last_change
 from claims.text.checkworthiness import score
 from tests.conftest import HashingEmbedder
 from tests.helpers import claim_of, claim_row, count, db, import_article, redirected_to, text_of
@@ -67,16 +68,15 @@ def index_ids(app) -> set[int]:
 
 def lexical_ids(app, text: str) -> set[int]:
     """Return the ids the app's BM25 index matches for a text."""
-    return set(app.extensions["claims"].index.lexical.scores(text, "en"))
+    return set(app.extensions["claims"].index.lexical.score_all(text, "en").as_dict())
 
 
 def assert_index_state_matches(app) -> None:
-    """IndexState records as many claims as the index holds, at the index's version."""
+    """The index has applied the whole change log, and both its halves hold the same claims."""
     index = app.extensions["claims"].index
     with db(app) as session:
-        state = session.get(IndexState, 1)
-    assert state.count == len(index.dense.ids()) == len(index.lexical)
-    assert state.version == index.version
+        assert index.position == last_change(session)
+    assert len(index.dense.ids()) == len(index.lexical)
 
 
 def search(client, q: str) -> list[tuple[int, float]]:

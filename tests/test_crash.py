@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from claims.models import Article, Claim
+from claims.models import Article, Claim, PendingLink
 from claims.search.index import ClaimIndex
 from tests.conftest import ROOT, make_app
 
@@ -111,3 +111,5 @@ def test_a_killed_import_leaves_everything_consistent_and_resumes(tmp_path, real
         index = ClaimIndex(env["CLAIMS_INDEX_PATH"], real_embedder.name)
         index.ensure_fresh(session)
         assert len(index) == 2 * ARTICLES
+        # Linking the killed run left pending was finished when its articles came back known.
+        assert session.exec(select(func.count()).select_from(PendingLink)).one() == 0

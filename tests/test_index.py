@@ -1,15 +1,16 @@
-"""The claim index stays a cache of the database: rebuilt, reloaded or reused as needed."""
+"""The claim index is a projection of the change log: snapshots plus the changes after them."""
 
+import fcntl
 import threading
 
 import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from claims.models import Claim, IndexState
+from claims.models import Claim, ClaimStatus
 from claims.schemas import ArticleIn
+from claims.search.changes import last_change, log_changes
 from claims.search.index import ClaimIndex, cosine_ceiling
-from claims.search.lexical import LexicalIndex
 from claims.services.articles import IngestSettings, ingest_batch
 
 BODY_A = (
@@ -19,6 +20,7 @@ BODY_A = (
 )
 
 SETTINGS = IngestSettings(max_chars=100_000, suggest_threshold=0.5)
+QUERY = "Le ministre annonce 12 000 postes créés en 2024."
 
 
 @pytest.fixture
@@ -48,64 +50,132 @@ def claim_ids(session):
     return sorted(session.exec(select(Claim.id)))
 
 
-def test_index_holds_every_claim_and_records_its_state(setup):
+def test_index_holds_every_claim_and_stands_at_the_last_change(setup):
     session, _, index = setup
-    state = session.get(IndexState, 1)
     assert sorted(index.dense.ids()) == claim_ids(session)
-    assert state.count == len(index) == len(claim_ids(session)) and state.version == index.version
+    assert index.position == last_change(session) == len(claim_ids(session))
     assert len(index.lexical) == len(index)
 
 
-def test_rebuild_equals_the_live_index(setup):
+def test_replaying_the_log_equals_the_live_index(setup):
     session, embedder, index = setup
     queries = embedder.encode(["hausse du budget de la santé", "tram stops"])
     live = index.dense.search(queries, 5)
-    rebuilt = ClaimIndex(index.path.with_name("other.faiss"), index.model)
+    rebuilt = ClaimIndex(index.path.with_name("other"), index.model)
     rebuilt.rebuild(session)
     assert sorted(rebuilt.dense.ids()) == sorted(index.dense.ids())
     assert rebuilt.dense.search(queries, 5) == live
+    assert rebuilt.position == index.position
 
 
-def test_missing_file_is_rebuilt_from_stored_vectors(setup):
+def test_a_process_without_a_snapshot_replays_the_log_once(setup):
     session, _, index = setup
-    index.path.unlink()
     fresh = ClaimIndex(index.path, index.model)
-    fresh.ensure_fresh(session)
-    assert sorted(fresh.dense.ids()) == claim_ids(session)
-    assert index.path.exists()
+    assert fresh.ensure_fresh(session) == len(claim_ids(session))
+    assert sorted(fresh.dense.ids()) == claim_ids(session) and fresh.full_replays == 1
+    assert fresh.ensure_fresh(session) == 0 and fresh.full_replays == 1
 
 
-def test_another_process_reloads_when_the_version_moves_on(setup, app):
+def test_another_process_applies_only_the_changes_after_its_snapshot(setup):
     session, embedder, index = setup
+    assert index.write_snapshot()
+    reader = ClaimIndex(index.path, index.model)
+    assert reader.ensure_fresh(session) == 0
+    assert reader.snapshot_position == index.position and reader.full_replays == 0
+    data = ArticleIn(title="C", source="Outlet C", body="Prices rose 4% in May, the office said.")
+    (result,) = ingest_batch(session, embedder, index, [data], SETTINGS)
+    assert reader.ensure_fresh(session) == len(result.claims) and reader.full_replays == 0
+    assert reader.position == index.position
+    assert sorted(reader.dense.ids()) == claim_ids(session)
+    assert (
+        reader.lexical.score_all(QUERY, "fr").as_dict()
+        == index.lexical.score_all(QUERY, "fr").as_dict()
+    )
+
+
+def test_a_claim_set_aside_or_deleted_leaves_every_process_that_catches_up(setup):
+    session, _, index = setup
+    index.write_snapshot()
     reader = ClaimIndex(index.path, index.model)
     reader.ensure_fresh(session)
-    data = ArticleIn(title="C", source="Outlet C", body="Prices rose 4% in May, the office said.")
-    ingest_batch(session, embedder, index, [data], SETTINGS)
-    assert reader.version < index.version
-    reader.ensure_fresh(session)
-    assert reader.version == index.version
-    assert sorted(reader.dense.ids()) == claim_ids(session)
-
-
-def test_state_that_disagrees_with_the_database_triggers_a_rebuild(setup):
-    session, _, index = setup
-    state = session.get(IndexState, 1)
-    state.count += 5  # as if a crash left IndexState ahead of what was committed
-    session.add(state)
+    first, *rest = claim_ids(session)
+    claim = session.get(Claim, first)
+    claim.status = ClaimStatus.NOT_CLAIM
+    session.add(claim)
+    log_changes(session, [first], "status.not_claim")
     session.commit()
-    fresh = ClaimIndex(index.path, index.model)
-    fresh.ensure_fresh(session)
-    assert len(fresh) == len(claim_ids(session))
-    assert session.get(IndexState, 1).count == len(fresh)
+    assert reader.ensure_fresh(session) == 1
+    assert sorted(reader.dense.ids()) == rest and len(reader.lexical) == len(rest)
+    assert first not in reader.lexical.score_all(QUERY, "fr").as_dict()
 
 
-def test_claims_of_another_model_are_left_out(setup):
+def test_a_snapshot_of_another_database_or_model_is_not_used(setup, app):
     session, _, index = setup
-    other = ClaimIndex(index.path.with_name("m2.faiss"), "some-other-model")
+    index.position += 1_000  # as if the folder had followed a database with more changes
+    assert index.write_snapshot()
+    stranger = ClaimIndex(index.path, index.model)
+    stranger.ensure_fresh(session)
+    assert stranger.snapshot_position is None and stranger.full_replays == 1
+    assert sorted(stranger.dense.ids()) == claim_ids(session)
+    other = ClaimIndex(index.path, "some-other-model")
     other.ensure_fresh(session)
-    assert len(other) == 0
-    state = session.get(IndexState, 1)
-    assert state.model == "some-other-model" and state.count == 0
+    assert len(other) == 0 and other.snapshot_position is None
+
+
+@pytest.mark.parametrize("damage", ["lexical", "dense", "meta"])
+def test_a_damaged_snapshot_falls_back_to_the_log(setup, damage):
+    session, _, index = setup
+    assert index.write_snapshot()
+    expected = index.lexical.score_all(QUERY, "fr").as_dict()
+    snapshot = index.path / (index.path / "CURRENT").read_text()
+    files = {
+        "lexical": [f for d in (index.path / "lexical").iterdir() for f in d.iterdir()],
+        "dense": [snapshot / "dense.faiss"],
+        "meta": [snapshot / "meta.json"],
+    }[damage]
+    for file in files:
+        file.write_bytes(file.read_bytes()[:20])
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    assert reader.full_replays == 1 and sorted(reader.dense.ids()) == claim_ids(session)
+    assert reader.lexical.score_all(QUERY, "fr").as_dict() == expected
+
+
+def test_one_snapshot_writer_at_a_time_and_readers_switch_whole(setup):
+    session, _, index = setup
+    index.path.mkdir(parents=True, exist_ok=True)
+    with (index.path / "snapshot.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # another process is writing one
+        assert not index.write_snapshot()
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    assert index.write_snapshot() and index.write_snapshot() and index.write_snapshot()
+    # The current snapshot and the one before it stay, for processes opening it right now.
+    assert len([p for p in index.path.iterdir() if p.name.startswith("snapshot-")]) == 2
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    assert reader.snapshot_position == index.position and len(reader) == len(index)
+
+
+def test_threads_catching_up_at_once_apply_each_change_once(setup, app):
+    session, embedder, index = setup
+    shared = ClaimIndex(index.path.with_name("shared"), index.model)
+    engine = app.extensions["claims"].engine
+    errors: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            with Session(engine) as own:
+                shared.ensure_fresh(own)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=follow) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and shared.full_replays == 1
+    assert sorted(shared.dense.ids()) == claim_ids(session) and len(shared.lexical) == len(shared)
 
 
 def test_match_fuses_dense_and_lexical(setup):
@@ -210,49 +280,6 @@ def test_a_failing_embedding_still_waits_for_bm25_and_raises(setup):
     # The helper thread survives the failure.
     (top, *_) = index.match_text("tram stops", "en", 5, lambda q: embedder.encode([q])[0])
     assert "tram stops" in session.get(Claim, top.claim_id).text
-
-
-QUERY = "Le ministre annonce 12 000 postes créés en 2024."
-
-
-def test_another_process_opens_the_saved_bm25_without_rereading_claims(setup, monkeypatch):
-    session, _, index = setup
-    expected = index.lexical.scores(QUERY, "fr")
-    assert expected and any(index.lexical_path.iterdir())
-
-    def no_rebuild(documents):
-        raise AssertionError("the saved BM25 segments should have been opened")
-
-    monkeypatch.setattr(LexicalIndex, "build", no_rebuild)
-    reader = ClaimIndex(index.path, index.model)
-    reader.ensure_fresh(session)
-    assert reader.lexical.scores(QUERY, "fr") == expected
-    assert len(reader.lexical) == len(claim_ids(session))
-
-
-@pytest.mark.parametrize("damage", ["delete", "truncate"])
-def test_missing_or_damaged_bm25_files_are_rebuilt_from_the_database(setup, damage):
-    session, _, index = setup
-    expected = index.lexical.scores(QUERY, "fr")
-    for segment in index.lexical_path.iterdir():
-        for file in segment.iterdir():
-            if damage == "delete":
-                file.unlink()
-            else:
-                file.write_bytes(file.read_bytes()[:20])
-    reader = ClaimIndex(index.path, index.model)
-    reader.ensure_fresh(session)
-    assert reader.lexical.scores(QUERY, "fr") == expected
-
-
-def test_a_damaged_vector_delta_is_rebuilt_from_the_database(setup):
-    session, _, index = setup
-    assert len(index.dense.delta) and any(index.delta_path.iterdir())
-    for file in index.delta_path.iterdir():
-        file.write_bytes(b"not a faiss index")
-    reader = ClaimIndex(index.path, index.model)
-    reader.ensure_fresh(session)
-    assert sorted(reader.dense.ids()) == claim_ids(session)
 
 
 def test_only_a_full_exhaustive_search_bounds_the_cosine_of_other_claims():

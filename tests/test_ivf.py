@@ -132,9 +132,11 @@ def test_the_index_turns_ivf_past_the_limit_and_says_so(app, runner):
         assert not index.dense.exact and index.dense.kind.endswith("nprobe 4")
         assert sorted(index.dense.ids()) == sorted(session.exec(select(Claim.id)))
         assert 0 < index.recall <= 1.0
+        assert index.write_snapshot()
         reopened = ClaimIndex(index.path, embedder.name, exact_limit=40, nprobe=2)
         reopened.ensure_fresh(session)
-        assert reopened.dense.kind.endswith("nprobe 2") and reopened.recall == index.recall
+        assert reopened.dense.kind.endswith("nprobe 2") and 0 < reopened.recall <= 1.0
+        assert reopened.full_replays == 0
         rebuilt = ClaimIndex(index.path.with_name("r.faiss"), embedder.name, exact_limit=1000)
         rebuilt.rebuild(session)
         assert rebuilt.dense.exact and rebuilt.recall == 1.0
@@ -146,8 +148,9 @@ def test_index_status_reports_kind_size_and_recall(client, runner):
     assert result.exit_code == 0, result.output
     assert "claims 1 " in result.output and "search exact" in result.output
     assert "\nrecall@10 1.0000 " in result.output
-    assert "\nbm25 1 claims in 1 segment(s) and 0 recent" in result.output
-    assert "\nsince written: 0 vector(s) added, 0 removed or replaced" in result.output
+    assert "\nbm25 1 claims in 0 segment(s) and 1 recent" in result.output
+    assert "\nsnapshot none yet" in result.output
+    assert "claims 1 (change 1 of 1 in the log)" in result.output
 
 
 @pytest.mark.parametrize("kind", ["exact", "ivf"])
@@ -179,14 +182,15 @@ def test_the_app_maps_its_saved_index_and_still_imports(app, runner):
         writer = ClaimIndex(app.config["CLAIMS_INDEX_PATH"], embedder.name, exact_limit=40)
         writer.ensure_fresh(session)
         _import(session, embedder, writer, 0, 60)
+        assert writer.write_snapshot()
         reader = ClaimIndex(writer.path, embedder.name, exact_limit=40)
         reader.ensure_fresh(session)
         assert reader.dense.mapped and not reader.dense.exact
-        written, recent = writer.path.stat().st_mtime_ns, len(reader.dense.delta)
+        written, recent = (writer.path / "CURRENT").read_text(), len(reader.dense.delta)
         _import(session, embedder, reader, 60, 65)
         # New vectors go to the delta: the mapped base is neither copied nor rewritten.
         assert reader.dense.mapped and len(reader.dense.delta) == recent + 5
-        assert writer.path.stat().st_mtime_ns == written
+        assert (writer.path / "CURRENT").read_text() == written
         assert sorted(reader.dense.ids()) == sorted(session.exec(select(Claim.id)))
         third = ClaimIndex(writer.path, embedder.name, exact_limit=40)
         third.ensure_fresh(session)

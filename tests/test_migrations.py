@@ -27,7 +27,15 @@ def test_upgrade_is_repeatable(tmp_path):
     engine = sa.create_engine(url)
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
-    assert {"article", "claim", "claimlink", "verdict", "source", "indexstate"} <= tables
+    assert {
+        "article",
+        "claim",
+        "claimlink",
+        "verdict",
+        "source",
+        "searchchange",
+        "pendinglink",
+    } <= tables
 
 
 def test_an_outdated_database_is_refused_with_the_fix_until_upgraded(tmp_path):
@@ -56,3 +64,33 @@ def test_an_outdated_database_is_refused_with_the_fix_until_upgraded(tmp_path):
     assert runner.invoke(args=["claims", "init-db"]).exit_code == 0
     assert client.get("/login").status_code == 200
     assert runner.invoke(args=["claims", "index-status"]).exit_code == 0
+
+
+def test_the_change_log_starts_with_every_claim_already_stored(tmp_path):
+    """Upgrading a database that holds claims logs each once, so indexes replay them all."""
+    url = f"sqlite:///{tmp_path / 'stored.db'}"
+    upgrade(url, "1a44b24b7c41")  # the schema with IndexState, before the change log
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO source (id, name) VALUES (1, 'S')"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO article (id, source_id, title, language, body, body_sha256, "
+                "created_at) VALUES (1, 1, 'T', 'en', 'b', 'h', '2026-01-01 00:00:00')"
+            )
+        )
+        for claim_id in (3, 1, 2):
+            connection.execute(
+                sa.text(
+                    'INSERT INTO claim (id, article_id, position, start, "end", text, language, '
+                    "checkworthiness, status, version, created_at) VALUES "
+                    "(:id, 1, :id, 0, 1, 'b', 'en', 0.5, 'unreviewed', 1, '2026-01-01 00:00:00')"
+                ),
+                {"id": claim_id},
+            )
+    upgrade(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, claim_id FROM searchchange ORDER BY id"))
+        assert [tuple(row) for row in rows] == [(1, 1), (2, 2), (3, 3)]
+        assert "indexstate" not in sa.inspect(connection).get_table_names()
+    engine.dispose()

@@ -10,8 +10,9 @@ import re
 import pytest
 from sqlmodel import func, select
 
-from claims.models import AuditEntry, Claim, ClaimLink, Comment, IndexState, Verdict
+from claims.models import AuditEntry, Claim, ClaimLink, Comment, Verdict
 from claims.schemas import VerdictIn
+from claims.search.changes import last_change
 from claims.search.index import ClaimIndex
 from claims.services.users import find_user
 from claims.services.verdicts import record_verdict
@@ -81,10 +82,10 @@ def index_of(app) -> ClaimIndex:
     return app.extensions["claims"].index
 
 
-def index_state(app) -> IndexState:
-    """Read the database's record of the index."""
+def log_position(app) -> int:
+    """Return the newest change in the search change log."""
     with db(app) as session:
-        return session.get(IndexState, 1)
+        return last_change(session)
 
 
 def post_verdict(client, claim_id: int, rating: str, explanation: str, version=None):
@@ -235,9 +236,9 @@ def test_not_a_claim_leaves_the_index_and_restore_brings_it_back(client, app, st
     assert housing not in search_ids(client, HOUSING)
     assert housing not in search_ids(client, "300 new homes built by the mayor")
     assert set(index.dense.ids()) == everything - {housing}
-    assert housing not in index.lexical.scores(HOUSING, "en")
-    state = index_state(app)
-    assert state.count == len(index.dense.ids()) == 2 and state.version == index.version
+    assert housing not in index.lexical.score_all(HOUSING, "en").as_dict()
+    assert len(index.dense.ids()) == len(index.lexical) == 2
+    assert index.position == log_position(app)
     # The article page no longer highlights it but offers to restore it.
     article = text_of(client.get(f"/articles/{story['article']}"))
     assert f'id="hl-{housing}"' not in article
@@ -255,22 +256,23 @@ def test_not_a_claim_leaves_the_index_and_restore_brings_it_back(client, app, st
     assert claim_row(app, housing).status == "unreviewed"
     assert search_ids(client, HOUSING)[0] == housing
     assert set(index.dense.ids()) == everything
-    assert housing in index.lexical.scores(HOUSING, "en")
-    state = index_state(app)
-    assert state.count == len(index.dense.ids()) == 3 and state.version == index.version
+    assert housing in index.lexical.score_all(HOUSING, "en").as_dict()
+    assert len(index.dense.ids()) == len(index.lexical) == 3
+    assert index.position == log_position(app)
 
 
-def test_a_new_process_reuses_the_saved_index_when_a_claim_is_set_aside(client, app, story):
+def test_a_new_process_opens_the_snapshot_and_applies_the_claim_set_aside(client, app, story):
+    assert index_of(app).write_snapshot()
     redirected_to(
         set_status(client, story["housing"], "not_claim", 1), f"/claims/{story['housing']}"
     )
-    saved = index_state(app)
     other_process = ClaimIndex(app.config["CLAIMS_INDEX_PATH"], index_of(app).model)
     with db(app) as session:
-        other_process.ensure_fresh(session)
+        # Only the one change made after the snapshot is read, not the whole log.
+        assert other_process.ensure_fresh(session) == 1
+    assert other_process.full_replays == 0
     assert sorted(other_process.dense.ids()) == sorted(index_of(app).dense.ids())
-    # Nothing changed, so the saved index is loaded rather than rebuilt (a rebuild bumps it).
-    assert index_state(app).version == saved.version
+    assert story["housing"] not in other_process.dense.ids()
 
 
 # --- assignment ------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ from sqlmodel import select
 from claims.cli.common import group, open_session, ready_index
 from claims.migrate import upgrade
 from claims.models import Claim
+from claims.search.changes import last_change, log_changes
+from claims.services.calibration import thresholds
+from claims.services.upkeep import SNAPSHOT_AFTER, keep_up
 from claims.web.extensions import services
 
 
@@ -21,32 +24,41 @@ def init_db() -> None:
 
 @group.command("index-status")
 def index_status() -> None:
-    """Show what the vector index holds, how it searches and its measured recall."""
+    """Show what the index holds, where it stands in the change log, and its recall."""
     with open_session() as session:
         index = ready_index(session)
-        kind = index.dense.kind if index.dense is not None else "empty"
-        size = index.path.stat().st_size if index.path.exists() else 0
-        click.echo(f"model {index.model}")
-        click.echo(f"claims {len(index)} (version {index.version})")
-        click.echo(f"search {kind} (exact up to {index.exact_limit:,} claims)")
-        mapped = ", memory-mapped" if index.dense is not None and index.dense.mapped else ""
-        click.echo(f"file {index.path} ({size / 1e6:.1f} MB{mapped})")
-        if index.dense is not None:
-            click.echo(
-                f"since written: {len(index.dense.delta)} vector(s) added, "
-                f"{len(index.dense.hidden)} removed or replaced, at {index.delta_path}"
-            )
-        click.echo(f"recall@10 {index.recall:.4f} against exact search, measured at build")
-        segments, recent = index.lexical.layout()
-        click.echo(
-            f"bm25 {len(index.lexical)} claims in {segments} segment(s) and {recent} recent, "
-            f"at {index.lexical_path}"
-        )
+        newest = last_change(session)
+    kind = index.dense.kind if index.dense is not None else "empty"
+    click.echo(f"model {index.model}")
+    click.echo(f"claims {len(index)} (change {index.position} of {newest} in the log)")
+    click.echo(f"search {kind} (exact up to {index.exact_limit:,} claims)")
+    snapshot = index.snapshot_position
+    mapped = ", memory-mapped" if index.dense is not None and index.dense.mapped else ""
+    where = f"at change {snapshot}{mapped}" if snapshot is not None else "none yet"
+    click.echo(f"snapshot {where}, in {index.path}")
+    click.echo(f"recall@10 {index.recall:.4f} against exact search, measured at build")
+    segments, recent = index.lexical.layout()
+    click.echo(f"bm25 {len(index.lexical)} claims in {segments} segment(s) and {recent} recent")
+
+
+@group.command("upkeep")
+@click.option("--snapshot", is_flag=True, help="Write a new index snapshot even if not due.")
+def upkeep(snapshot: bool) -> None:
+    """Catch the index up, link what crashed imports left pending, snapshot when due.
+
+    The worker does this every minute; run it from cron where no worker runs.
+    """
+    with open_session() as session:
+        index = services().index
+        limits = thresholds(session, current_app.config)
+        done = keep_up(session, index, limits, snapshot_after=0 if snapshot else SNAPSHOT_AFTER)
+    wrote = "wrote a snapshot" if done.snapshot else "no snapshot written"
+    click.echo(f"Applied {done.applied} change(s), made {done.linked} pending link(s); {wrote}.")
 
 
 @group.command("reindex")
 def reindex() -> None:
-    """Re-embed claims from another model, then rebuild the index from stored vectors."""
+    """Re-embed claims from another model, then write a fresh index snapshot."""
     embedder = services().embedder
     with open_session() as session:
         stale = list(
@@ -59,9 +71,12 @@ def reindex() -> None:
                 for claim, vector in zip(batch, vectors, strict=True):
                     claim.embedding, claim.embedding_model = vector.tobytes(), embedder.name
                 session.add_all(batch)
+                log_changes(session, [claim.id for claim in batch], "reembed")
                 session.commit()
-        count = services().index.rebuild(session)
-    click.echo(f"Re-embedded {len(stale)} claim(s); the index holds {count} claim(s).")
+        index = services().index
+        index.ensure_fresh(session)
+    index.write_snapshot()
+    click.echo(f"Re-embedded {len(stale)} claim(s); the index holds {len(index)} claim(s).")
     # Export the query model now rather than during the first searches.
     engine = "ONNX Runtime" if embedder.prepare_queries() else "torch"
     click.echo(f"Search queries are embedded with {engine}.")

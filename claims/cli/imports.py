@@ -63,12 +63,14 @@ def import_command(
             click.echo("Following its progress; Ctrl-C stops following, not the job.")
             job = _follow(session, job_id)
         else:
-            ready_index(session)
+            index = ready_index(session)
             job = create_job(session, label, len(articles) + len(skipped), "cli")
             fail_early(job, skipped)
             with _progress(job.total) as advance:
                 advance(job)
                 run_import(session, job, articles, batch_ingester(session, "cli"), advance)
+            # The next process to start opens this instead of replaying the import's changes.
+            index.write_snapshot()
     _report(job)
 
 

@@ -1,17 +1,23 @@
-"""The claim index: FAISS vectors plus BM25 postings, a cache derived from the database.
+"""The claim index: FAISS vectors plus BM25 postings, a projection of the search change log.
 
-Invariants: it is written only after the claims' transaction commits; IndexState in the
-database says what it should hold, and any disagreement (model, count, version) rebuilds it
-from the stored vectors, never by re-embedding.
+Invariants: the database is the truth and the index a cache of it. A process's index is a
+snapshot (files tagged with the last change they hold) plus the changes after it, applied in
+order; catching up reads the log outside any lock, so no lock is ever held across a database
+call. One process at a time writes a new snapshot, and readers switch to it atomically.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
+import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,22 +25,28 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.config import DENSE_WEIGHT, EXACT_LIMIT, NPROBE
-from claims.models import HIDDEN_STATUSES, Claim, IndexState, utcnow
+from claims.models import HIDDEN_STATUSES, Claim
+from claims.search.changes import changes_after, last_change
 from claims.search.fusion import Match, fuse
 from claims.search.lexical import LexicalIndex, LexicalScores, prune
 from claims.search.vectors import TieredIndex, VectorIndex, build_dense
 
-STATE_ID = 1
+log = logging.getLogger(__name__)
+
+# Changes read and applied per step of a catch-up.
+CATCH_UP_BATCH = 5_000
+# The file naming the current snapshot folder; written aside and swapped in with os.replace.
+CURRENT = "CURRENT"
 
 
 def indexable(claim: Claim) -> bool:
-    """Tell whether a claim belongs in the index."""
+    """Return True if a claim belongs in the match index (not set aside by a reviewer)."""
     return claim.status not in HIDDEN_STATUSES
 
 
 def vector_of(claim: Claim) -> np.ndarray:
     """Return a claim's stored embedding as a float32 vector."""
-    return np.frombuffer(claim.embedding or b"", dtype=np.float32)
+    return np.frombuffer(claim.embedding, dtype=np.float32)
 
 
 class ClaimIndex:
@@ -49,133 +61,109 @@ class ClaimIndex:
         nprobe: int = NPROBE,
         mmap: bool = True,
     ) -> None:
+        # The folder holding this machine's snapshots: every process here shares it.
         self.path = Path(path)
         self.model = model
         self.dense_weight = dense_weight
         self.exact_limit = exact_limit
         self.nprobe = nprobe
-        # Map the saved vectors instead of reading them: worker processes share one copy.
+        # Map the snapshot's vectors instead of reading them: worker processes share one copy.
         self.mmap = mmap
         # Recall@10 of the dense index against exact search, measured when it was built.
         self.recall = 1.0
         self.dense: TieredIndex | None = None
         self.lexical = LexicalIndex()
-        self.version = -1
-        self._verified = False
+        # The last change of the log this process's index holds.
+        self.position = 0
+        # Where the snapshot this process opened stood, and how often it replayed the whole log.
+        self.snapshot_position: int | None = None
+        self.full_replays = 0
+        self._opened = False
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = -1
 
-    @property
-    def meta_path(self) -> Path:
-        """Return the sidecar file recording what the saved index holds."""
-        return self.path.with_suffix(".json")
-
-    @property
-    def delta_path(self) -> Path:
-        """Return the folder holding the vectors changed since the index file was written."""
-        return self.path.with_suffix(".delta")
-
-    @property
-    def lexical_path(self) -> Path:
-        """Return the folder holding the saved BM25 segments."""
-        return self.path.with_suffix(".lexical")
-
     def __len__(self) -> int:
         return len(self.dense) if self.dense is not None else 0
 
-    def _state(self, session: Session) -> IndexState | None:
-        """Return the database's record of the index, if any."""
-        return session.get(IndexState, STATE_ID, populate_existing=True)
+    # --- following the log ------------------------------------------------------------------
 
-    def ensure_fresh(self, session: Session) -> None:
-        """Make this process's copy match the database: reuse, reload from disk or rebuild."""
-        state = self._state(session)
-        with self._lock:
-            if self._verified and state is not None and state.version == self.version:
-                return
-            if (
-                not self._verified
-                and not self._state_matches_db(session, state)
-                or not self._load_saved(session, state)
-            ):
-                self.rebuild(session)
-            self._verified = True
+    def ensure_fresh(self, session: Session) -> int:
+        """Open the newest snapshot once, then apply the log's changes after it; return how many."""
+        if not self._opened:
+            self._open_snapshot(session)
+        return self.catch_up(session)
 
-    def _state_matches_db(self, session: Session, state: IndexState | None) -> bool:
-        """Check, once per process, that IndexState counts what the database holds."""
-        if state is None or state.model != self.model:
-            return False
-        return state.count == self._stored_count(session)
+    def catch_up(self, session: Session) -> int:
+        """Apply the changes committed since this index's position, in order; return how many.
 
-    def _stored_count(self, session: Session) -> int:
-        """Count the claims the index should hold: this model's, not set aside."""
-        query = (
-            select(sa.func.count())
-            .select_from(Claim)
-            .where(Claim.embedding_model == self.model, Claim.status.not_in(HIDDEN_STATUSES))
+        The log and the claims are read with no lock held; the changes are applied under the
+        lock only if no other thread applied them meanwhile (then the next batch is read).
+        """
+        applied = 0
+        while True:
+            start = self.position
+            changes = changes_after(session, start, CATCH_UP_BATCH)
+            if not changes:
+                return applied
+            ids = sorted({claim_id for _, claim_id in changes})
+            rows = self._current_rows(session, ids)
+            with self._lock:
+                if self.position != start:
+                    continue
+                if start == 0:
+                    self.full_replays += 1
+                self._apply(ids, rows)
+                self.position = changes[-1][0]
+            applied += len(changes)
+
+    def _current_rows(self, session: Session, ids: list[int]) -> list[tuple[int, str, str, bytes]]:
+        """Return (id, text, language, embedding) of those claims this index should hold now."""
+        query = select(
+            Claim.id,
+            sa.func.coalesce(Claim.match_text, Claim.text),
+            Claim.language,
+            Claim.embedding,
+        ).where(
+            Claim.id.in_(ids),
+            Claim.embedding_model == self.model,
+            Claim.status.not_in(HIDDEN_STATUSES),
         )
-        return int(session.exec(query).one())
+        return [tuple(row) for row in session.exec(query.order_by(Claim.id))]
 
-    def _load_saved(self, session: Session, state: IndexState | None) -> bool:
-        """Load the saved index when its sidecar matches IndexState; return success."""
-        if state is None or not self.path.exists() or not self.meta_path.exists():
-            return False
-        try:
-            meta = json.loads(self.meta_path.read_text())
-            dense = TieredIndex.load(self.path, self.delta_path, meta.get("dense"), self.mmap)
-        except (OSError, ValueError, RuntimeError):
-            return False
-        expected = {"model": state.model, "version": state.version, "count": state.count}
-        recorded = {key: meta.get(key) for key in expected}
-        if recorded != expected or len(dense) != state.count or state.model != self.model:
-            return False
-        dense.set_nprobe(self.nprobe)
-        self.dense, self.recall = dense, float(meta.get("recall", 1.0))
-        self.lexical = self._load_lexical(session, meta.get("lexical"), state.count)
-        self.version = state.version
-        return True
+    def _apply(self, ids: list[int], rows: list[tuple[int, str, str, bytes]]) -> None:
+        """Make these claims match their current rows: gone, changed or added (lock held)."""
+        if self.dense is not None:
+            self.dense.remove(ids)
+        for claim_id in ids:
+            self.lexical.remove(claim_id)
+        if not rows:
+            return
+        vectors = np.vstack([np.frombuffer(row[3], dtype=np.float32) for row in rows])
+        if self.dense is None:
+            self.dense = TieredIndex(VectorIndex(vectors.shape[1]))
+        self.dense.add([row[0] for row in rows], vectors)
+        for claim_id, text, language, _ in rows:
+            self.lexical.add(claim_id, text, language)
+        self._grow()
 
-    def _load_lexical(self, session: Session, manifest: dict | None, count: int) -> LexicalIndex:
-        """Open the saved BM25 segments, or rebuild them from the database if they don't fit."""
-        if manifest is not None:
-            try:
-                lexical = LexicalIndex.load(self.lexical_path, manifest, mmap=self.mmap)
-            except (OSError, ValueError):
-                lexical = None
-            if lexical is not None and len(lexical) == count:
-                return lexical
-        return LexicalIndex.build(
-            (claim_id, text, language)
-            for claim_id, text, language, _ in self._embedded_claims(session)
-        )
+    def _grow(self) -> None:
+        """Switch from exact search to IVF once the collection outgrows `exact_limit`."""
+        if self.dense is not None and self.dense.exact and len(self.dense) > self.exact_limit:
+            self.dense = TieredIndex(self._build_dense(*self.dense.vectors()))
 
-    def _embedded_claims(self, session: Session):
-        """Yield (id, text, language, embedding) of claims embedded with this model."""
-        query = (
-            select(
-                Claim.id,
-                sa.func.coalesce(Claim.match_text, Claim.text),
-                Claim.language,
-                Claim.embedding,
-            )
-            .where(Claim.embedding_model == self.model, Claim.status.not_in(HIDDEN_STATUSES))
-            .order_by(Claim.id)
-        )
-        yield from session.exec(query).yield_per(5000)
+    def _build_dense(self, ids: list[int], matrix: np.ndarray) -> VectorIndex:
+        """Build the dense index these settings call for, and record its recall."""
+        built = build_dense(ids, matrix, exact_limit=self.exact_limit, nprobe=self.nprobe)
+        self.recall = built.recall
+        return built.index
 
     def rebuild(self, session: Session) -> int:
-        """Rebuild both indexes from the stored vectors and record the new state."""
+        """Forget this process's index and replay the whole log; return the claims it holds."""
         with self._lock:
-            ids, vectors, texts = [], [], []
-            for claim_id, text, language, embedding in self._embedded_claims(session):
-                ids.append(claim_id)
-                vectors.append(np.frombuffer(embedding, dtype=np.float32))
-                texts.append((claim_id, text, language))
-            self.fill(ids, vectors, texts)
-            self._bump_state(session)
-            self.save()
-            return len(ids)
+            self.dense, self.lexical, self.position, self._opened = None, LexicalIndex(), 0, True
+        self.catch_up(session)
+        return len(self)
 
     def fill(
         self,
@@ -190,90 +178,98 @@ class ClaimIndex:
         with self._lock:
             self.dense = TieredIndex(self._build_dense(ids, np.vstack(vectors))) if ids else None
             self.lexical = LexicalIndex.build(texts)
+            self._opened = True
 
-    def _build_dense(self, ids: list[int], matrix: np.ndarray) -> VectorIndex:
-        """Build the dense index these settings call for, and record its recall."""
-        built = build_dense(ids, matrix, exact_limit=self.exact_limit, nprobe=self.nprobe)
-        self.recall = built.recall
-        return built.index
+    # --- snapshots --------------------------------------------------------------------------
 
-    def _grow(self) -> None:
-        """Switch from exact search to IVF once the collection outgrows `exact_limit`."""
-        if self.dense is not None and self.dense.exact and len(self.dense) > self.exact_limit:
-            self.dense = TieredIndex(self._build_dense(*self.dense.vectors()))
-
-    def _bump_state(self, session: Session) -> None:
-        """Record that the index moved on: new version, current count and model."""
-        state = self._state(session) or IndexState(id=STATE_ID, model=self.model, dimension=0)
-        state.model = self.model
-        state.dimension = self.dense.dimension if self.dense else 0
-        state.count = len(self)
-        state.version += 1
-        state.updated_at = utcnow()
-        session.add(state)
-        session.commit()
-        self.version = state.version
-
-    def add(self, session: Session, claims: list[Claim], save: bool = True) -> None:
-        """Add committed claims to both indexes and record the new state."""
-        claims = [
-            c for c in claims if c.embedding and c.embedding_model == self.model and indexable(c)
-        ]
-        if not claims:
-            return
+    def _open_snapshot(self, session: Session) -> None:
+        """Load the folder's current snapshot if it fits this model and database."""
+        newest = last_change(session)
         with self._lock:
-            if self.dense is None:
-                self.dense = TieredIndex(VectorIndex(len(vector_of(claims[0]))))
-            ids = [c.id for c in claims]
-            self.dense.add(ids, np.vstack([vector_of(c) for c in claims]))
-            for claim in claims:
-                self.lexical.add(claim.id, claim.match_text or claim.text, claim.language)
-            self._grow()
-            self._bump_state(session)
-            if save:
-                self.save()
-
-    def remove(self, session: Session, claim_ids: list[int], save: bool = True) -> None:
-        """Drop committed claims from both indexes and record the new state."""
-        if not claim_ids or self.dense is None:
-            return
-        with self._lock:
-            self.dense.remove(claim_ids)
-            for claim_id in claim_ids:
-                self.lexical.remove(claim_id)
-            self._bump_state(session)
-            if save:
-                self.save()
-
-    def save(self) -> None:
-        """Write the vectors and their sidecar, each atomically."""
-        with self._lock:
-            if self.dense is None:
+            if self._opened:
                 return
-            meta = {
-                "model": self.model,
-                "version": self.version,
-                "count": len(self),
-                "kind": self.dense.kind,
-                "recall": self.recall,
-                "dense": self.dense.save(self.path, self.delta_path),
-                "lexical": self.lexical.save(self.lexical_path),
-            }
-            previous = self._saved_meta()
-            tmp = self.meta_path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(meta))
-            os.replace(tmp, self.meta_path)
-            # Keep the previous generation too: another process may be opening it right now.
-            for key, folder in (("dense", self.delta_path), ("lexical", self.lexical_path)):
-                prune(folder, _files(meta[key]) | _files(previous.get(key)))
+            self._opened = True
+            loaded = self._load(self.path / self._current_name()) if self.path.exists() else None
+            if loaded is None:
+                return
+            meta, dense, lexical = loaded
+            if meta.get("model") != self.model or meta.get("position", 0) > newest:
+                # Another model's, or another database's (it holds changes this one never had).
+                log.info("index: snapshot %s does not fit this database; replaying the log", meta)
+                return
+            self.dense, self.lexical = dense, lexical
+            self.recall = float(meta.get("recall", 1.0))
+            self.position = self.snapshot_position = int(meta["position"])
 
-    def _saved_meta(self) -> dict:
-        """Return the sidecar on disk, or an empty dict when there is none to read."""
+    def _current_name(self) -> str:
+        """Return the name of the current snapshot folder ('' when there is none)."""
         try:
-            meta = json.loads(self.meta_path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return meta if isinstance(meta, dict) else {}
+            return (self.path / CURRENT).read_text().strip()
+        except OSError:
+            return ""
+
+    def _load(self, folder: Path) -> tuple[dict, TieredIndex | None, LexicalIndex] | None:
+        """Read a snapshot folder; None when it is missing or damaged (the log has it all)."""
+        if folder == self.path:
+            return None
+        meta = _read_json(folder / "meta.json")
+        try:
+            dense = None
+            if meta["count"]:
+                vectors = VectorIndex.load(folder / "dense.faiss", mmap=self.mmap)
+                vectors.set_nprobe(self.nprobe)
+                dense = TieredIndex(vectors)
+            lexical = LexicalIndex.load(self.path / "lexical", meta["lexical"], mmap=self.mmap)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            log.warning("index: snapshot %s unreadable (%s); replaying the log", folder, exc)
+            return None
+        if len(dense or ()) != meta["count"] or len(lexical) != meta["count"]:
+            return None
+        return meta, dense, lexical
+
+    def write_snapshot(self) -> bool:
+        """Write this index as the folder's new snapshot; False if another process is writing.
+
+        Only files are touched, never the database: call catch_up first to include the newest
+        changes. The snapshot is written aside, then named in CURRENT with one os.replace; the
+        previous one is kept for processes that may be opening it right now.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _exclusive(self.path / "snapshot.lock") as held:
+            if not held:
+                return False
+            with self._lock:
+                position, dense = self.position, self.dense
+                ids, matrix = dense.vectors() if dense is not None else ([], None)
+                manifest = self.lexical.save(self.path / "lexical")
+            name = f"snapshot-{position:012d}-{time.time_ns()}"
+            tmp = self.path / f".{name}"
+            tmp.mkdir()
+            recall = 1.0
+            if ids:
+                built = build_dense(ids, matrix, exact_limit=self.exact_limit, nprobe=self.nprobe)
+                built.index.save(tmp / "dense.faiss")
+                recall = built.recall
+            meta = {"model": self.model, "position": position, "count": len(ids)}
+            meta |= {"recall": recall, "lexical": manifest}
+            (tmp / "meta.json").write_text(json.dumps(meta))
+            previous = self._current_name()
+            tmp.rename(self.path / name)
+            _write_atomically(self.path / CURRENT, name)
+            self._prune({name, previous}, manifest)
+            self.snapshot_position = position
+            log.info("index: wrote %s (%d claims, change %d)", name, len(ids), position)
+            return True
+
+    def _prune(self, keep: set[str], manifest: dict) -> None:
+        """Delete snapshots other than these, and BM25 files no kept snapshot names."""
+        files = _files(manifest)
+        for entry in self.path.iterdir():
+            if entry.name.startswith(("snapshot-", ".snapshot-")) and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.name in keep:
+                files |= _files(_read_json(entry / "meta.json").get("lexical"))
+        prune(self.path / "lexical", files)
 
     def score(self, vector: np.ndarray, text: str, language: str, claim_id: int) -> Match:
         """Return the fused match score of a text against one indexed claim."""
@@ -390,6 +386,37 @@ def cosine_ceiling(exact: bool, hits: list[tuple[int, float]], depth: int) -> fl
     if exact and len(hits) >= depth > 0:
         return max(0.0, hits[-1][1]) + 1e-5
     return 1.0
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on a file if no other process does; yield whether we got it."""
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace a small file's content in one step: readers see the old or the new, whole."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict:
+    """Return a JSON object from a file, or an empty dict when it is missing or damaged."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _files(manifest: object) -> set[str]:

@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from claims.errors import ClaimsError, InvalidInput
-from claims.models import Article, Claim, ClaimLink, Comment, Source, Verdict
+from claims.models import Article, Claim, ClaimLink, Comment, PendingLink, Source, Verdict
 from claims.schemas import ArticleIn
+from claims.search.changes import log_changes
 from claims.search.embedder import Embedder
 from claims.search.index import ClaimIndex
 from claims.services import audit
 from claims.services.calibration import NEVER, thresholds
-from claims.services.links import link_near_duplicates
+from claims.services.links import link_pending
 from claims.services.rows import get_or_404
 from claims.text.cleaning import claim_matching_texts
 from claims.text.cwmodel import CheckworthinessModel, combine
@@ -216,11 +217,12 @@ def store_sorted(
         batch.outcomes[item.position] = outcome = writer.store(item, rows)
         if isinstance(outcome, IngestResult) and outcome.created:
             stored += outcome.claims
-    index.add(session, stored)
-    link_near_duplicates(
-        session, index, stored, settings.suggest_threshold, settings.autolink_threshold
-    )
-    return batch.resolve_twins()
+    index.catch_up(session)
+    outcomes = batch.resolve_twins()
+    # A known article's claims too: a crash after its import may have left their links undone.
+    claim_ids = {c.id for o in outcomes if isinstance(o, IngestResult) for c in o.claims}
+    link_pending(session, index, claim_ids, settings.suggest_threshold, settings.autolink_threshold)
+    return outcomes
 
 
 def ingest_batch(
@@ -328,6 +330,9 @@ class _Writer:
         session.flush()
         claims = new_claims(article, drafts, vectors, self.model, item.match_texts)
         session.add_all(claims)
+        session.flush()
+        ids = [claim.id for claim in claims]
+        session.add_all(PendingLink(claim_id=claim_id) for claim_id in ids)
         after = {
             "title": article.title,
             "source": data.source,
@@ -335,6 +340,7 @@ class _Writer:
             "claims": len(claims),
         }
         audit.record(session, self.actor, "article.import", "article", article.id, after=after)
+        log_changes(session, ids, "add")
         session.commit()
         return article, claims
 
@@ -385,6 +391,7 @@ def delete_article(session: Session, index: ClaimIndex, article_id: int, actor: 
         sa.update(Verdict).where(Verdict.reused_from_id.in_(verdicts)).values(reused_from_id=None)
     )
     for model, column in (
+        (PendingLink, PendingLink.claim_id),
         (Verdict, Verdict.claim_id),
         (Comment, Comment.claim_id),
         (ClaimLink, ClaimLink.claim_a_id),
@@ -394,5 +401,6 @@ def delete_article(session: Session, index: ClaimIndex, article_id: int, actor: 
     session.execute(sa.delete(Claim).where(Claim.article_id == article_id))
     session.delete(article)
     audit.record(session, actor, "article.delete", "article", article_id, before=before)
+    log_changes(session, ids, "delete")
     session.commit()
-    index.remove(session, ids)
+    index.catch_up(session)

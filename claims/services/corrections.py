@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput
-from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState
+from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState, PendingLink
+from claims.search.changes import log_changes
 from claims.search.embedder import Embedder
 from claims.search.index import ClaimIndex, indexable
 from claims.services.articles import get_article, new_claims
-from claims.services.links import link_near_duplicates
+from claims.services.links import link_pending
 from claims.services.rows import get_or_404
 from claims.services.versions import record_change, start_change
 from claims.text.checkworthiness import score
@@ -66,10 +67,8 @@ def _new_claim(article: Article, draft: ClaimDraft, embedder: Embedder) -> Claim
     return new_claims(article, [draft], vectors, embedder.name, [match_text])[0]
 
 
-def _rematch(session: Session, index: ClaimIndex, claims: list[Claim], threshold: float) -> None:
-    """Re-index claims after commit and replace their undecided suggestions."""
-    live = [c for c in claims if indexable(c)]
-    index.add(session, live)
+def _restage(session: Session, claims: list[Claim], action: str) -> None:
+    """Before commit: drop the claims' undecided suggestions, log them, queue their relinking."""
     ids = [c.id for c in claims]
     session.execute(
         sa.delete(ClaimLink).where(
@@ -77,8 +76,16 @@ def _rematch(session: Session, index: ClaimIndex, claims: list[Claim], threshold
             sa.or_(ClaimLink.claim_a_id.in_(ids), ClaimLink.claim_b_id.in_(ids)),
         )
     )
-    session.commit()
-    link_near_duplicates(session, index, live, threshold=threshold)
+    for claim in claims:
+        if indexable(claim):
+            session.merge(PendingLink(claim_id=claim.id))
+    log_changes(session, ids, action)
+
+
+def _relink(session: Session, index: ClaimIndex, claims: list[Claim], threshold: float) -> None:
+    """After commit: bring the index up to date, then link the claims' near-duplicates."""
+    index.catch_up(session)
+    link_pending(session, index, [c.id for c in claims], threshold)
 
 
 def edit_wording(
@@ -96,8 +103,9 @@ def edit_wording(
     before = start_change(session, claim, expected)
     _refresh(claim, _check_text(text), embedder)
     record_change(session, actor, "claim.edit", claim, before)
+    _restage(session, [claim], "edit")
     session.commit()
-    _rematch(session, index, [claim], threshold)
+    _relink(session, index, [claim], threshold)
     return claim
 
 
@@ -129,8 +137,9 @@ def add_claim(
     session.add(claim)
     session.flush()
     record_change(session, actor, "claim.add", claim, None)
+    _restage(session, [claim], "add")
     session.commit()
-    _rematch(session, index, [claim], threshold)
+    _relink(session, index, [claim], threshold)
     return claim
 
 
@@ -187,8 +196,9 @@ def split_claim(
     session.flush()
     record_change(session, actor, "claim.split", claim, before)
     record_change(session, actor, "claim.split_from", other, None)
+    _restage(session, [claim, other], "split")
     session.commit()
-    _rematch(session, index, [claim, other], threshold)
+    _relink(session, index, [claim, other], threshold)
     return claim, other
 
 
@@ -215,17 +225,10 @@ def merge_claims(
     keep.start, keep.end = min(keep.start, drop.start), max(keep.end, drop.end)
     _refresh(keep, _check_text(article.body[keep.start : keep.end]), embedder)
     drop.status = ClaimStatus.MERGED
-    session.add_all([keep, drop])
-    # A merged claim is gone for good: its undecided suggestions go with it.
-    session.execute(
-        sa.delete(ClaimLink).where(
-            ClaimLink.state == LinkState.SUGGESTED,
-            sa.or_(ClaimLink.claim_a_id == drop.id, ClaimLink.claim_b_id == drop.id),
-        )
-    )
     record_change(session, actor, "claim.merge", keep, before[keep.id])
     record_change(session, actor, "claim.merged_into", drop, {**before[drop.id], "into": keep.id})
+    # A merged claim is gone for good: its undecided suggestions go with it.
+    _restage(session, [keep, drop], "merge")
     session.commit()
-    index.remove(session, [drop.id])
-    _rematch(session, index, [keep], threshold)
+    _relink(session, index, [keep], threshold)
     return keep

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from claims.errors import InvalidInput
 from claims.models import Article, Claim, Source
 from claims.schemas import ClaimFilters
+from claims.search.changes import log_changes
 from claims.search.embedder import Embedder
 from claims.search.index import ClaimIndex
 from claims.search.metrics import RetrievalScores, score_runs
@@ -87,7 +88,7 @@ def store_collection(
         claims = _store_batch(session, embedder, source.id, batch)
         mapping.update({c.id: d.doc_id for c, d in zip(claims, batch, strict=True)})
         progress(len(batch))
-    index.rebuild(session)
+    index.catch_up(session)
     return mapping
 
 
@@ -113,6 +114,8 @@ def _store_batch(
         draft = ClaimDraft(0, 0, len(text), text, checkworthiness=1.0, speaker=None)
         claims += new_claims(article, [draft], vector.reshape(1, -1), embedder.name, [match_text])
     session.add_all(claims)
+    session.flush()
+    log_changes(session, [claim.id for claim in claims], "add")
     session.commit()
     return claims
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from claims.errors import InvalidInput
@@ -16,6 +18,7 @@ from claims.models import (
     Claim,
     ClaimLink,
     LinkState,
+    PendingLink,
     Source,
     Verdict,
     utcnow,
@@ -23,7 +26,7 @@ from claims.models import (
 from claims.schemas import ClaimFilters
 from claims.search.embedder import Embedder
 from claims.search.fusion import Match
-from claims.search.index import ClaimIndex, vector_of
+from claims.search.index import ClaimIndex, indexable, vector_of
 from claims.services import audit
 from claims.services.calibration import AUTO_ACTOR, NEVER
 from claims.services.rows import get_or_404
@@ -33,6 +36,8 @@ from claims.text.mutation import Difference, differences
 
 MATCH_DEPTH = 50
 LINKS_PER_CLAIM = 10
+# Pending claims linked per transaction when the worker sweeps what others left undone.
+PENDING_BATCH = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,7 @@ def link_near_duplicates(
     claims: list[Claim],
     threshold: float,
     autolink: float = NEVER,
+    done: list[int] | None = None,
 ) -> int:
     """Link each new claim to its best matches at or above the threshold; return how many.
 
@@ -194,10 +200,54 @@ def link_near_duplicates(
     known = _existing_pairs(session, [claim.id for claim in claims], links)
     new_links = [row for pair, row in links.items() if pair not in known]
     if new_links:
-        # A Core executemany, not ORM objects nor its bulk path: an import writes thousands.
-        session.connection().execute(sa.insert(ClaimLink.__table__), new_links)
+        _insert_new(session, new_links)
+    # Done in the same transaction as the links it stored, so it is never done twice nor lost.
+    ids = [claim.id for claim in claims] if done is None else done
+    session.execute(sa.delete(PendingLink).where(PendingLink.claim_id.in_(ids)))
     session.commit()
     return len(new_links)
+
+
+def _insert_new(session: Session, rows: list[dict]) -> None:
+    """Insert link rows, skipping pairs another process linked meanwhile (same pending work)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(ClaimLink.__table__).on_conflict_do_nothing(
+        index_elements=["claim_a_id", "claim_b_id"]
+    )
+    # A Core executemany, not ORM objects nor its bulk path: an import writes thousands.
+    session.connection().execute(statement, rows)
+
+
+def link_pending(
+    session: Session,
+    index: ClaimIndex,
+    claim_ids: Iterable[int] | None,
+    threshold: float,
+    autolink: float = NEVER,
+    older_than: float = 0.0,
+) -> int:
+    """Link the claims whose linking is still pending (among `claim_ids`, or all); return links.
+
+    Whoever gets there first does it: the request that imported them, a retry, or the worker.
+    """
+    query = select(PendingLink.claim_id).order_by(PendingLink.claim_id)
+    if claim_ids is not None:
+        ids = list(claim_ids)
+        if not ids:
+            return 0
+        query = query.where(PendingLink.claim_id.in_(ids))
+    if older_than:
+        cutoff = utcnow() - timedelta(seconds=older_than)
+        query = query.where(PendingLink.created_at <= cutoff)
+    pending = list(session.exec(query))
+    linked = 0
+    for start in range(0, len(pending), PENDING_BATCH):
+        batch = pending[start : start + PENDING_BATCH]
+        claims = list(session.exec(select(Claim).where(Claim.id.in_(batch))))
+        live = [c for c in claims if indexable(c) and c.embedding_model == index.model]
+        linked += link_near_duplicates(session, index, live, threshold, autolink, done=batch)
+    return linked
 
 
 def _link_candidates(session: Session, ids: set[int]) -> dict[int, sa.Row]:

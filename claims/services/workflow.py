@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from claims.errors import InvalidInput
 from claims.models import Claim, ClaimStatus, Comment, Role, User
+from claims.search.changes import log_changes
 from claims.search.index import ClaimIndex
 from claims.services import audit
 from claims.services.rows import get_or_404
@@ -41,11 +42,13 @@ def set_status(
     before = start_change(session, claim, expected)
     claim.status = status
     record_change(session, actor, f"claim.{status}", claim, before)
+    # Setting a claim aside, or restoring it, changes what search and matching find.
+    hidden = ClaimStatus.NOT_CLAIM in (status, before["status"])
+    if hidden:
+        log_changes(session, [claim.id], f"status.{status}")
     session.commit()
-    if status == ClaimStatus.NOT_CLAIM:
-        index.remove(session, [claim.id])
-    elif before["status"] == ClaimStatus.NOT_CLAIM:
-        index.add(session, [claim])
+    if hidden:
+        index.catch_up(session)
     return claim
 
 

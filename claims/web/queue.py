@@ -6,19 +6,24 @@ tasks. Tasks carry only a job id and the parsed articles; progress lives in the 
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from sqlmodel import Session
 
 from claims.errors import InvalidInput, Unavailable
 from claims.schemas import ArticleIn
 from claims.services.articles import ChunkImporter, IngestSettings, settings_for
+from claims.services.calibration import thresholds
 from claims.services.jobs import create_job, fail_early, finish, get_job, run_import
+from claims.services.upkeep import keep_up
 from claims.web.extensions import services
+
+log = logging.getLogger(__name__)
 
 QUEUE_NAME = "claims"
 
@@ -59,6 +64,8 @@ class JobQueue:
             if self._huey is None:
                 huey = make_queue(self.app.config["QUEUE_URL"])
                 self._import_task = huey.task(name="claims.import")(self._run_import)
+                every_minute = crontab(minute="*")
+                huey.periodic_task(every_minute, name="claims.upkeep")(self._run_upkeep)
                 self._huey = huey
         return self._huey
 
@@ -72,6 +79,14 @@ class JobQueue:
         """The import task: run a queued job inside this app."""
         with self.app.app_context():
             run_job(job_id, [ArticleIn.model_validate(a) for a in articles])
+
+    def _run_upkeep(self) -> None:
+        """The worker's periodic task: follow the log, finish pending links, snapshot."""
+        with self.app.app_context(), Session(services().engine, expire_on_commit=False) as session:
+            limits = thresholds(session, current_app.config)
+            done = keep_up(session, services().index, limits)
+        if done.applied or done.linked or done.snapshot:
+            log.info("upkeep: %s", done)
 
     def enqueue_import(
         self, session: Session, articles: list[ArticleIn], label: str, actor: str, skipped=()
