@@ -113,6 +113,7 @@ class ClaimIndex:
                     continue
                 if start == 0:
                     self.full_replays += 1
+                    log.warning("index: no usable snapshot in %s; replaying the log", self.path)
                 self._apply(ids, rows)
                 self.position = changes[-1][0]
             applied += len(changes)
