@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -271,18 +270,12 @@ def build_dense(ids: list[int], matrix: np.ndarray, *, exact_limit: int, nprobe:
     return DenseBuild(index, recall_at_k(index, ids, matrix))
 
 
-# A save writes the changes since the base file in a small delta. Once they outgrow this
-# share of the base (and MIN_MERGE vectors), they are merged and the base is rewritten.
-MERGE_SHARE = 0.125
-MIN_MERGE = 20_000
-
-
 class TieredIndex:
-    """A base index, memory-mapped and rewritten rarely, plus the changes made since.
+    """A snapshot's index, memory-mapped and never written to, plus the changes applied since.
 
-    Vectors added since the base was written live in a small exact `delta`; base ids removed
-    or replaced since are `hidden` and skipped by searches. Saving a change to a 10^6-claim
-    index then writes kilobytes, not the 1.5 GB base.
+    Vectors added since the snapshot live in a small exact `delta`; snapshot ids removed or
+    replaced since are `hidden` and skipped by searches. The mapped base is shared by every
+    process on the machine and never copied.
     """
 
     def __init__(
@@ -290,17 +283,13 @@ class TieredIndex:
         base: VectorIndex,
         delta: VectorIndex | None = None,
         hidden: Iterable[int] = (),
-        written: bool = False,
     ) -> None:
         self.base = base
         self.delta = delta if delta is not None else VectorIndex(base.dimension)
         self.hidden = set(hidden)
         self.recent = set(self.delta.ids())
-        # Whether the base file on disk holds exactly `base`.
-        self.written = written
         self._base_ids: np.ndarray | None = None
         self._skip: faiss.IDSelector | None = None
-        self._manifest: dict | None = None
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -351,14 +340,12 @@ class TieredIndex:
             self._hide(np.asarray(ids, dtype=np.int64))
             self.delta.add(ids, vectors)
             self.recent.update(ids)
-            self._manifest = None
 
     def remove(self, ids: list[int]) -> int:
         """Remove the given ids and return how many were present."""
         with self._lock:
             gone = self.delta.remove(ids) + self._hide(np.asarray(ids, dtype=np.int64))
             self.recent.difference_update(ids)
-            self._manifest = None
             return gone
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
@@ -392,46 +379,3 @@ class TieredIndex:
         if not ids:
             return [], np.zeros((0, self.dimension), dtype=np.float32)
         return ids, np.vstack([self.reconstruct(i) for i in ids])
-
-    def save(self, path: Path, folder: Path) -> dict:
-        """Write what changed: the delta and hidden ids into `folder`, or a merged base.
-
-        Returns the manifest naming the files, to record beside the index.
-        """
-        with self._lock:
-            if self._manifest is not None and self.written:
-                return self._manifest
-            pending = len(self.delta) + len(self.hidden)
-            if not self.written or pending > max(MIN_MERGE, len(self.base) * MERGE_SHARE):
-                self._merge()
-                self.base.save(path)
-                self.written = True
-            self._manifest = {"delta": None, "hidden": None}
-            folder.mkdir(parents=True, exist_ok=True)
-            if len(self.delta):
-                self._manifest["delta"] = f"delta-{uuid.uuid4().hex[:12]}.faiss"
-                self.delta.save(folder / self._manifest["delta"])
-            if self.hidden:
-                self._manifest["hidden"] = f"hidden-{uuid.uuid4().hex[:12]}.npy"
-                np.save(folder / self._manifest["hidden"], np.fromiter(self.hidden, np.int64))
-            return self._manifest
-
-    def _merge(self) -> None:
-        """Fold the delta and the hidden ids into the base."""
-        if self.hidden:
-            self.base.remove(list(self.hidden))
-        if len(self.delta):
-            self.base.add(*self.delta.vectors())
-        self.delta, self.hidden, self.recent = VectorIndex(self.dimension), set(), set()
-        self._base_ids, self._skip = None, None
-
-    @classmethod
-    def load(cls, path: Path, folder: Path, manifest: dict | None, mmap: bool) -> TieredIndex:
-        """Open a saved base and the delta and hidden ids its manifest names."""
-        base = VectorIndex.load(path, mmap=mmap)
-        manifest = manifest or {}
-        delta = VectorIndex.load(folder / manifest["delta"]) if manifest.get("delta") else None
-        hidden = np.load(folder / manifest["hidden"]).tolist() if manifest.get("hidden") else ()
-        index = cls(base, delta, hidden, written=True)
-        index._manifest = {"delta": manifest.get("delta"), "hidden": manifest.get("hidden")}
-        return index
