@@ -93,6 +93,8 @@ def served(request, tmp_path):
                     {"title": "Buses", "source": "Base Gazette", "body": " ".join(BASE)},
                 )
                 assert status == 201
+                # Processes started from now on open this instead of replaying the log.
+                run(env, "upkeep", "--snapshot")
                 yield base, token, url
         finally:
             print(log.read_text()[-20_000:])  # pytest shows it when a test fails
@@ -150,3 +152,65 @@ def test_a_second_instance_finds_what_the_first_imported_without_a_rebuild(serve
             assert time.monotonic() < deadline, "the second instance did not catch up within 2 s"
             time.sleep(0.1)
     assert "replaying the log" not in log.read_text()
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a `claims worker` process writing to a log file (a full pipe would stall it)."""
+    command = [sys.executable, "-m", "flask", "--app", "app", "claims", "worker"]
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+
+
+def wait_for_job(base: str, token: str, job_id: int) -> dict:
+    """Follow a queued import until it finishes; return the job."""
+    deadline = time.monotonic() + 300
+    while True:
+        _, answer = call(f"{base}/api/jobs/{job_id}", token)
+        if answer["job"]["status"] in ("done", "failed"):
+            return answer["job"]
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.2)
+
+
+def linked_to(base: str, token: str, title: str, sentence: str) -> set[str]:
+    """Return the titles of the articles whose claims the given article's sentence links to."""
+    _, listing = call(f"{base}/api/articles?per_page=200", token)
+    (article,) = [a for a in listing["articles"] if a["title"] == title]
+    _, stored = call(f"{base}/api/articles/{article['id']}", token)
+    (claim,) = [c for c in stored["claims"] if c["text"] == sentence]
+    _, links = call(f"{base}/api/claims/{claim['id']}/links", token)
+    return {link["article"]["title"] for link in links["links"]}
+
+
+def test_a_web_process_and_two_workers_each_see_what_the_others_imported(served, tmp_path):
+    """Each article repeats a sentence another process imported just before: linking it proves
+    the importing process had caught up with the other's change, without replaying the log."""
+    base, token, url = served
+    env = environment(url, tmp_path / "one")
+    logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
+    workers = [start_worker(env, log) for log in logs]
+    try:
+        for number in range(6):
+            shared = f"Inspectors found {number + 3} unsafe bridges on the A{number + 7} motorway."
+            web_title, job_title = f"Web {number}", f"Queued {number}"
+            body = f"{shared} The ministry published the list on Friday morning."
+            status, _ = call(
+                f"{base}/api/articles", token, {"title": web_title, "source": "W", "body": body}
+            )
+            assert status == 201
+            # A worker imports the same sentence: it must find the web process's claim.
+            article = {"title": job_title, "source": "Q", "body": f"{shared} Repairs start soon."}
+            status, queued = call(f"{base}/api/imports", token, {"articles": [article]})
+            assert status == 202
+            assert wait_for_job(base, token, queued["job"]["id"])["created"] == 1
+            assert web_title in linked_to(base, token, job_title, shared), number
+            # And the web process finds the worker's claim at once.
+            _, found = call(f"{base}/api/search?q={urllib.parse.quote(shared)}&k=5", token)
+            assert {r["article"]["title"] for r in found["results"]} >= {web_title, job_title}
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=60)
+    texts = [log.read_text() for log in logs]
+    assert sum("claims.import" in text for text in texts) >= 1
+    assert not any("replaying the log" in text for text in texts), texts
