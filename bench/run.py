@@ -10,6 +10,7 @@ Prints a table, writes it to bench/results.md, and ends with the one-line summar
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -23,6 +24,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -274,28 +276,32 @@ def fetch(url: str, token: str) -> tuple[float, bool]:
     return (time.perf_counter() - started) * 1000, ok
 
 
-def populate(url: str, model: str, base: np.ndarray, size: int) -> None:
-    """Store `size` synthetic claims (seed sentences, clustered vectors), ten per article."""
+def populate(url: str, model: str, base: np.ndarray, size: int, first: int = 0) -> None:
+    """Store `size` synthetic claims (seed sentences, clustered vectors), ten per article.
+
+    Ids start after `first` (a multiple of ten), so later calls add to an existing corpus.
+    """
     import sqlalchemy as sa
 
     from claims.db import make_engine
     from claims.models import Article, Claim, SearchChange, Source
 
-    rng = np.random.default_rng(size)
+    rng = np.random.default_rng(size + first)
     sentences = seed_sentences()
-    picks = rng.integers(0, len(base), size)
+    picks = rng.integers(0, len(base), first + size)
     now = datetime.now(UTC)
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(sa.insert(Source.__table__), [{"id": 1, "name": "Wire"}])
+        if not first:
+            connection.execute(sa.insert(Source.__table__), [{"id": 1, "name": "Wire"}])
         articles = [
             {"id": n + 1, "source_id": 1, "title": f"Dépêche {n}", "language": "fr"}
             | {"body": "…", "body_sha256": f"{n:064x}", "created_at": now}
-            for n in range((size + 9) // 10)
+            for n in range(first // 10, (first + size + 9) // 10)
         ]
         connection.execute(sa.insert(Article.__table__), articles)
-        for start in range(0, size, 10_000):
-            stop = min(size, start + 10_000)
+        for start in range(first, first + size, 10_000):
+            stop = min(first + size, start + 10_000)
             vectors = clustered(base[picks[start:stop]], stop - start, rng, pick=False)
             rows = []
             for n, vector in zip(range(start, stop), vectors, strict=True):
@@ -381,6 +387,82 @@ def bench_load(workdir: Path) -> dict[str, float]:
     return {"requests": len(latencies), "p50": p50, "p95": p95, "p99": p99, "errors": errors[0]}
 
 
+REPLICA_BASE = 100_000
+REPLICA_BATCH = 1_000
+REPLICA_REPEATS = 5
+
+
+def bench_replica(embedder: Embedder, base: np.ndarray, workdir: Path) -> dict[str, float]:
+    """How long a running instance takes to apply 1,000 claims another one committed."""
+    from sqlmodel import Session
+
+    from claims.db import make_engine
+    from claims.search.index import ClaimIndex
+
+    folder = workdir / "replica"
+    folder.mkdir()
+    env = bench_env(folder)
+    cli(env, "init-db")
+    populate(env["DATABASE_URL"], embedder.name, base, REPLICA_BASE)
+    cli(env, "upkeep", "--snapshot")  # the snapshot both instances start from
+    engine = make_engine(env["DATABASE_URL"])
+    replica = ClaimIndex(env["CLAIMS_INDEX_PATH"], embedder.name)
+    timings = []
+    with Session(engine) as session:
+        replica.ensure_fresh(session)
+        for repeat in range(REPLICA_REPEATS):
+            first = REPLICA_BASE + repeat * REPLICA_BATCH
+            populate(env["DATABASE_URL"], embedder.name, base, REPLICA_BATCH, first)
+            session.rollback()  # a new transaction, as a new request would have
+            timings.append(seconds(lambda: replica.catch_up(session)) * 1000)
+        held = len(replica)
+    engine.dispose()
+    assert held == REPLICA_BASE + REPLICA_REPEATS * REPLICA_BATCH, held
+    low, median, high = min(timings), float(np.median(timings)), max(timings)
+    return {"median": median, "min": low, "max": high, "replays": replica.full_replays}
+
+
+STORM_CLIENTS = 50
+STORM_ROUNDS = 3
+
+
+def bench_storm(workdir: Path) -> dict[str, int]:
+    """50 identical imports at once against 2 workers, a few rounds: count the 5xx answers."""
+    folder = workdir / "storm"
+    folder.mkdir()
+    env = bench_env(folder)
+    cli(env, "init-db")
+    token = admin_token(env)
+    statuses: list[int] = []
+    with gunicorn(env) as (url, _):
+        for number in range(STORM_ROUNDS):
+            body = f"Round {number}: the council spent {number + 40} million euros on buses."
+            payload = {"title": f"Storm {number}", "source": "Bench", "body": body}
+            with ThreadPoolExecutor(STORM_CLIENTS) as pool:
+                calls = [
+                    pool.submit(post_json, f"{url}/api/articles", token, payload)
+                    for _ in range(STORM_CLIENTS)
+                ]
+                statuses += [future.result() for future in calls]
+    return {
+        "requests": len(statuses),
+        "created": statuses.count(201),
+        "errors": sum(status >= 500 for status in statuses),
+    }
+
+
+def post_json(url: str, token: str, payload: dict) -> int:
+    """POST a JSON payload with the bearer token; return the HTTP status."""
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def report(ingest: dict, search: list[dict], http: list[dict], load: dict) -> str:
     """Format the results as Markdown."""
     lines = [
@@ -444,6 +526,32 @@ def report(ingest: dict, search: list[dict], http: list[dict], load: dict) -> st
     return "\n".join(lines) + "\n"
 
 
+def report_follow(replica: dict, storm: dict) -> str:
+    """Format how instances follow the change log, and the import storm, as Markdown."""
+    return (
+        "\n".join(
+            [
+                "",
+                f"## Following the change log ({REPLICA_BATCH:,} claims on a "
+                f"{REPLICA_BASE:,} base, {REPLICA_REPEATS} times)",
+                "",
+                "| catch-up median ms | min ms | max ms | full replays |",
+                "|---|---|---|---|",
+                f"| {replica['median']:.0f} | {replica['min']:.0f} | {replica['max']:.0f} "
+                f"| {replica['replays']} |",
+                "",
+                f"## {STORM_CLIENTS} identical imports at once, {STORM_ROUNDS} rounds "
+                "(gunicorn, 2 workers)",
+                "",
+                "| requests | 201 Created | 5xx |",
+                "|---|---|---|",
+                f"| {storm['requests']} | {storm['created']} | {storm['errors']} |",
+            ]
+        )
+        + "\n"
+    )
+
+
 def main() -> int:
     """Run every benchmark, write bench/results.md and print the summary line."""
     embedder = Embedder(PACKAGED_MODEL)
@@ -453,7 +561,9 @@ def main() -> int:
         http = bench_http_search(embedder, base, Path(tmp))
         search = bench_search(embedder, base, Path(tmp))
         load = bench_load(Path(tmp))
-    text = report(ingest, search, http, load)
+        replica = bench_replica(embedder, base, Path(tmp))
+        storm = bench_storm(Path(tmp))
+    text = report(ingest, search, http, load) + report_follow(replica, storm)
     (ROOT / "bench" / "results.md").write_text(text, encoding="utf-8")
     print(text)
     # The summary reports /api/search at 10^6 claims, and recall at the configured nprobe.
@@ -461,7 +571,9 @@ def main() -> int:
     print(
         f"bench: ingest_vs_encode={ingest['ratio']:.2f} "
         f"search_p95_ms@1e6={http[-1]['p95']:.1f} recall@10={largest['recall']:.4f} "
-        f"load_errors={load['errors']}"
+        f"load_errors={load['errors']} "
+        f"replica_catchup_ms={replica['median']:.0f}[{replica['min']:.0f}-{replica['max']:.0f}] "
+        f"concurrent_errors={storm['errors']}"
     )
     return 0
 

@@ -146,12 +146,8 @@ class ClaimIndex:
         self.dense.add([row[0] for row in rows], vectors)
         for claim_id, text, language, _ in rows:
             self.lexical.add(claim_id, text, language)
-        self._grow()
-
-    def _grow(self) -> None:
-        """Switch from exact search to IVF once the collection outgrows `exact_limit`."""
-        if self.dense is not None and self.dense.exact and len(self.dense) > self.exact_limit:
-            self.dense = TieredIndex(self._build_dense(*self.dense.vectors()))
+        # No switch to IVF here, even past `exact_limit`: training takes tens of seconds at 10^5
+        # and would stall a request. The next snapshot is built as IVF, and processes open it.
 
     def _build_dense(self, ids: list[int], matrix: np.ndarray) -> VectorIndex:
         """Build the dense index these settings call for, and record its recall."""
