@@ -55,6 +55,8 @@ def test_index_holds_every_claim_and_stands_at_the_last_change(setup):
     assert sorted(index.dense.ids()) == claim_ids(session)
     assert index.position == last_change(session) == len(claim_ids(session))
     assert len(index.lexical) == len(index)
+    # It was opened on an empty log: applying its own imports is no replay of the log.
+    assert index.full_replays == 0
 
 
 def test_replaying_the_log_equals_the_live_index(setup):

@@ -79,6 +79,8 @@ class ClaimIndex:
         self.snapshot_position: int | None = None
         self.full_replays = 0
         self._opened = False
+        # Set when this process must replay a non-empty log from its start (no snapshot fits).
+        self._replay = False
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = -1
@@ -111,7 +113,8 @@ class ClaimIndex:
             with self._lock:
                 if self.position != start:
                     continue
-                if start == 0:
+                if start == 0 and self._replay:
+                    self._replay = False
                     self.full_replays += 1
                     log.warning("index: no usable snapshot in %s; replaying the log", self.path)
                 self._apply(ids, rows)
@@ -159,6 +162,7 @@ class ClaimIndex:
         """Forget this process's index and replay the whole log; return the claims it holds."""
         with self._lock:
             self.dense, self.lexical, self.position, self._opened = None, LexicalIndex(), 0, True
+            self._replay = True
         self.catch_up(session)
         return len(self)
 
@@ -186,6 +190,8 @@ class ClaimIndex:
             if self._opened:
                 return
             self._opened = True
+            # Until a snapshot fits, a log that already holds changes is replayed in full.
+            self._replay = newest > 0
             loaded = self._load(self.path / self._current_name()) if self.path.exists() else None
             if loaded is None:
                 return
@@ -197,6 +203,7 @@ class ClaimIndex:
             self.dense, self.lexical = dense, lexical
             self.recall = float(meta.get("recall", 1.0))
             self.position = self.snapshot_position = int(meta["position"])
+            self._replay = False
 
     def _current_name(self) -> str:
         """Return the name of the current snapshot folder ('' when there is none)."""
