@@ -29,18 +29,19 @@ def test_search_ranks_the_matching_document_first_with_score_near_one():
     index.add(1, "Tokyo a évoqué le lancement de deux missiles balistiques.", "fr")
     index.add(2, "Pékin reste le principal soutien de Pyongyang.", "fr")
     index.add(3, "La sécheresse touche 62 départements.", "fr")
-    hits = index.search("Tokyo évoque deux missiles balistiques", "fr", 3)
+    hits = index.score_all("Tokyo évoque deux missiles balistiques", "fr").top(3)
     assert hits[0][0] == 1
     assert 0 < hits[0][1] <= 1
     assert all(claim_id != 3 for claim_id, _ in hits)
-    exact = index.search("Tokyo a évoqué le lancement de deux missiles balistiques.", "fr", 1)
+    same = "Tokyo a évoqué le lancement de deux missiles balistiques."
+    exact = index.score_all(same, "fr").top(1)
     assert exact[0] == (1, 1.0)
 
 
 def test_accents_do_not_matter():
     index = LexicalIndex()
     index.add(1, "La sécheresse frappe la région", "fr")
-    assert index.search("secheresse", "fr", 1)[0][0] == 1
+    assert index.score_all("secheresse", "fr").top(1)[0][0] == 1
 
 
 def test_remove_and_replace():
@@ -49,17 +50,17 @@ def test_remove_and_replace():
     index.add(2, "beta gamma", "en")
     index.remove(1)
     assert len(index) == 1
-    assert index.search("alpha", "en", 5) == []
+    assert index.score_all("alpha", "en").top(5) == []
     index.add(2, "delta", "en")
-    assert index.search("gamma", "en", 5) == []
-    assert index.search("delta", "en", 5)[0][0] == 2
+    assert index.score_all("gamma", "en").top(5) == []
+    assert index.score_all("delta", "en").top(5)[0][0] == 2
 
 
 def test_empty_query_or_index_gives_nothing():
-    assert LexicalIndex().search("anything", "en", 5) == []
+    assert LexicalIndex().score_all("anything", "en").top(5) == []
     index = LexicalIndex()
     index.add(1, "text", "en")
-    assert index.search("the of", "en", 5) == []
+    assert index.score_all("the of", "en").top(5) == []
 
 
 # --- segments: bulk builds, saves, memory-mapped loads -------------------------------------
@@ -114,7 +115,7 @@ def assert_same_scores(index: LexicalIndex, docs: dict[int, str], rng: random.Ra
     assert len(index) == len(docs)
     queries = [" ".join(rng.choices(WORDS, k=rng.randint(1, 4))) for _ in range(20)]
     for query in queries:
-        got, want = index.scores(query, "en"), reference_scores(docs, query)
+        got, want = index.score_all(query, "en").as_dict(), reference_scores(docs, query)
         assert got.keys() == want.keys(), query
         for doc_id, score in want.items():
             assert got[doc_id] == pytest.approx(score, rel=1e-9), (query, doc_id)
@@ -148,7 +149,7 @@ def test_a_query_that_fails_midway_leaves_nothing_behind_for_the_next(monkeypatc
 
     monkeypatch.setattr(index, "_term_weights", fail_on_second_term)
     with pytest.raises(MemoryError):
-        index.scores("alpha beta gamma", "en")
+        index.score_all("alpha beta gamma", "en")
     monkeypatch.undo()
     assert_same_scores(index, docs, rng)
 
@@ -203,8 +204,9 @@ def test_small_changes_go_to_a_delta_and_big_ones_merge(tmp_path, monkeypatch):
     second = index.save(tmp_path)
     assert second["segments"][0] == first["segments"][0]  # the base is not rewritten
     assert len(second["segments"]) == 2 and second["hidden"]
-    assert index.search("replaced", "en", 5)[0][0] == 2
-    assert index.search("word2", "en", 5) == [] and index.search("word1", "en", 5) == []
+    assert index.score_all("replaced", "en").top(5)[0][0] == 2
+    assert index.score_all("word2", "en").top(5) == []
+    assert index.score_all("word1", "en").top(5) == []
     for i in range(3, 20):
         index.remove(i)
     third = index.save(tmp_path)
@@ -244,12 +246,12 @@ def test_prune_keeps_named_and_recent_files(tmp_path, monkeypatch):
     monkeypatch.setattr(lexical, "KEEP_SECONDS", -1)
     prune(tmp_path, set(new["segments"]))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(new["segments"])
-    assert LexicalIndex.load(tmp_path, new).search("gamma", "en", 1)[0][0] == 2
+    assert LexicalIndex.load(tmp_path, new).score_all("gamma", "en").top(1)[0][0] == 2
 
 
 def test_top_breaks_ties_by_id_and_respects_k():
     index = LexicalIndex.build((i, "same words here", "en") for i in (5, 3, 9, 1))
-    assert [i for i, _ in index.search("same words", "en", 3)] == [1, 3, 5]
-    assert index.search("same words", "en", 0) == []
+    assert [i for i, _ in index.score_all("same words", "en").top(3)] == [1, 3, 5]
+    assert index.score_all("same words", "en").top(0) == []
     scored = index.score_all("same words", "en")
     assert scored.of([9, 42]) == {9: scored.as_dict()[9]}

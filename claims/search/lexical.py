@@ -12,7 +12,6 @@ import re
 import shutil
 import threading
 import time
-import unicodedata
 import uuid
 from array import array
 from collections import Counter
@@ -24,156 +23,21 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 
+from claims.text.lexicon import BM25_STOPWORDS, LANGUAGE_NAMES, fold, language_code
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_STEMMERS = {
-    "fr": "french",
-    "en": "english",
-    "de": "german",
-    "es": "spanish",
-    "it": "italian",
-    "pt": "portuguese",
-    "nl": "dutch",
-}
-# Folded (accent-free) forms, since folding happens before the stop-word test.
-_STOP = frozenset(
-    [
-        "a",
-        "au",
-        "aux",
-        "avec",
-        "ce",
-        "ces",
-        "cet",
-        "cette",
-        "dans",
-        "de",
-        "des",
-        "du",
-        "elle",
-        "en",
-        "et",
-        "eux",
-        "il",
-        "ils",
-        "je",
-        "la",
-        "le",
-        "les",
-        "leur",
-        "leurs",
-        "lui",
-        "ma",
-        "mais",
-        "me",
-        "meme",
-        "mes",
-        "moi",
-        "mon",
-        "ne",
-        "nos",
-        "notre",
-        "nous",
-        "on",
-        "ou",
-        "par",
-        "pas",
-        "pour",
-        "qu",
-        "que",
-        "qui",
-        "sa",
-        "se",
-        "ses",
-        "son",
-        "sur",
-        "ta",
-        "te",
-        "tes",
-        "toi",
-        "ton",
-        "tu",
-        "un",
-        "une",
-        "vos",
-        "votre",
-        "vous",
-        "c",
-        "d",
-        "j",
-        "l",
-        "m",
-        "n",
-        "s",
-        "t",
-        "y",
-        "ete",
-        "etre",
-        "est",
-        "sont",
-        "ont",
-        "avait",
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "is",
-        "it",
-        "that",
-        "for",
-        "on",
-        "was",
-        "with",
-        "as",
-        "at",
-        "by",
-        "an",
-        "be",
-        "this",
-        "are",
-        "from",
-        "or",
-        "has",
-        "have",
-        "had",
-        "not",
-        "but",
-        "its",
-        "were",
-        "which",
-        "their",
-        "been",
-        "will",
-        "would",
-        "there",
-        "they",
-        "he",
-        "she",
-        "his",
-        "her",
-        "we",
-        "you",
-        "i",
-    ]
-)
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so « été » and "ete" match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=16)
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     """Return the Snowball stemmer for a language code, or None when there is none."""
-    name = _STEMMERS.get(language)
+    name = LANGUAGE_NAMES.get(language_code(language))
     return Stemmer.Stemmer(name) if name else None
 
 
 def tokenize(text: str, language: str) -> list[str]:
     """Turn text into folded, stemmed terms without stop words."""
-    words = [w for w in _WORD.findall(fold(text)) if w not in _STOP]
+    words = [w for w in _WORD.findall(fold(text)) if w not in BM25_STOPWORDS]
     stemmer = _stemmer(language)
     return stemmer.stemWords(words) if stemmer else words
 
@@ -673,14 +537,6 @@ class LexicalIndex:
                 weight = self._term_weights(query, key, tf, length)
                 scores[doc_id] = scores.get(doc_id, 0.0) + weight
         return scores
-
-    def scores(self, text: str, language: str) -> dict[int, float]:
-        """Return every matching document's score, scaled into [0, 1]."""
-        return self.score_all(text, language).as_dict()
-
-    def search(self, text: str, language: str, k: int) -> list[tuple[int, float]]:
-        """Return up to k (id, score) pairs, best first."""
-        return self.score_all(text, language).top(k)
 
     def save(self, folder: Path) -> dict:
         """Write what changed since the last save into `folder`; return the manifest to keep."""

@@ -12,6 +12,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from claims.text.lexicon import (
+    EN_ACCORDING_TO,
+    EN_MONTHS,
+    EN_REPORTING_VERBS,
+    EN_WEEKDAYS,
+    FR_ACCORDING_TO,
+    FR_AUXILIARIES,
+    FR_INVERTED_SUBJECTS,
+    FR_MONTHS,
+    FR_REPORTING_PARTICIPLES,
+    FR_REPORTING_PRESENT,
+    FR_REPORTING_PRESENT_PLURAL,
+    FR_WEEKDAYS,
+    flat,
+    rule_languages,
+)
+
 
 @dataclass(frozen=True)
 class Signal:
@@ -39,9 +56,14 @@ SIGNALS: tuple[Signal, ...] = (
 # A claim with no signal at all sits at ~0.27: unremarkable prose is not worth checking.
 BIAS = -1.0
 MIN_WORDS = 5
-LANGUAGES = ("fr", "en")
 
 _I = re.IGNORECASE
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    """Join words into a regex alternation, each matched literally."""
+    return "|".join(re.escape(word) for word in words)
+
 
 # Language-neutral patterns.
 _NUMBER_RE = re.compile(r"\d+(?:[ .,]\d{3})*(?:[.,]\d+)?")
@@ -54,13 +76,10 @@ _ELISION_RE = re.compile(r"^(?:[ldjnmstc]|qu)'", _I)
 # A capital right after these marks starts a new sentence or a quotation, not a name.
 _NON_ENTITY_BEFORE = set('«“"(.!?…:')
 
-_FR_MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre"
-    "|novembre|décembre|decembre"
-)
-_FR_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-_EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_EN_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_FR_MONTHS = _alternation(flat(FR_MONTHS))
+_FR_DAYS = _alternation(FR_WEEKDAYS)
+_EN_MONTHS = _alternation(flat(EN_MONTHS))
+_EN_DAYS = _alternation(EN_WEEKDAYS)
 # "13 septembre", "1er mai", "May 3rd", "3 May": the day number is part of the date.
 _DAY_OF_MONTH_RE = re.compile(
     rf"\b\d{{1,2}}(?:er)?\s+(?i:{_FR_MONTHS})\b"
@@ -68,7 +87,7 @@ _DAY_OF_MONTH_RE = re.compile(
     rf"|\b(?:{_EN_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b"
 )
 # English months and weekdays are capitalised; matching case-sensitively keeps "may" a modal.
-_EN_CALENDAR_WORDS = frozenset(f"{_EN_MONTHS}|{_EN_DAYS}".split("|"))
+_EN_CALENDAR_WORDS = frozenset((*flat(EN_MONTHS), *EN_WEEKDAYS))
 
 _VOCABULARY: dict[str, dict[str, re.Pattern[str]]] = {
     "fr": {
@@ -81,14 +100,11 @@ _VOCABULARY: dict[str, dict[str, re.Pattern[str]]] = {
         "percent_word": re.compile(r"\bpour ?cent\b|\bpourcentage", _I),
         "calendar": re.compile(rf"\b(?:{_FR_MONTHS}|{_FR_DAYS})\b", _I),
         "reporting": re.compile(
-            r"\b(?:selon|d'après)\b(?!\s+(?:moi|nous)\b)"
-            r"|\b(?:déclaré|affirmé|assuré|indiqué|annoncé|estimé|expliqué|ajouté|insisté"
-            r"|averti|évoqué|précisé|souligné|rappelé|confirmé|reconnu|martelé|prévenu"
-            r"|démenti|dénoncé|répété|réaffirmé|confié|raconté)(?:e|s|es)?\b"
-            r"|\b(?:a|ont|avait|avaient|aurait)(?:-t-\w+|-ils|-elles)?\s+dit\b"
-            r"|\bdit-(?:t-)?(?:il|elle|ils|elles|on)\b"
-            r"|\b(?:déclare|affirme|explique|souligne|ajoute|avertit|martèle|insiste|indique"
-            r"|déclarent|affirment)\b(?!-\w)"
+            rf"\b(?:{_alternation(FR_ACCORDING_TO)})\b(?!\s+(?:moi|nous)\b)"
+            rf"|\b(?:{_alternation(FR_REPORTING_PARTICIPLES)})(?:e|s|es)?\b"
+            rf"|\b(?:{_alternation(FR_AUXILIARIES)})(?:-t-\w+|-ils|-elles)?\s+dit\b"
+            rf"|\bdit-(?:t-)?(?:{_alternation(FR_INVERTED_SUBJECTS)})\b"
+            rf"|\b(?:{_alternation(FR_REPORTING_PRESENT + FR_REPORTING_PRESENT_PLURAL)})\b(?!-\w)"
             r"|\bfait savoir\b",
             _I,
         ),
@@ -133,10 +149,7 @@ _VOCABULARY: dict[str, dict[str, re.Pattern[str]]] = {
         "percent_word": re.compile(r"\bper ?cent\b|\bpercentage\b", _I),
         "calendar": re.compile(rf"\b(?:{_EN_MONTHS}|{_EN_DAYS})\b"),
         "reporting": re.compile(
-            r"\b(?:said|says|say|told|tells|stated|claimed|announced|announces|according to"
-            r"|warned|warns|added|adds|explained|insisted|noted|argued|confirmed|denied"
-            r"|declared|stressed)\b",
-            _I,
+            rf"\b(?:{_alternation(EN_REPORTING_VERBS + EN_ACCORDING_TO)})\b", _I
         ),
         "comparison": re.compile(
             r"\b\w+er than\b|\b(?:more|less|fewer) (?:\w+ )?than\b|\b(?:most|least|largest|biggest"
@@ -170,12 +183,6 @@ _EN_MAY_MODAL = re.compile(r"\bmay\b")
 def _normalise(text: str) -> str:
     """Unify apostrophes and spaces so one pattern covers typographic variants."""
     return text.replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ").replace("\t", " ")
-
-
-def _languages(language: str) -> tuple[str, ...]:
-    """Map a language code to the vocabularies to apply; unknown codes get all of them."""
-    code = (language or "").strip().lower()[:2]
-    return (code,) if code in LANGUAGES else LANGUAGES
 
 
 def _any(text: str, languages: tuple[str, ...], key: str) -> bool:
@@ -269,7 +276,7 @@ def signals(text: str, language: str) -> list[Signal]:
 def _fired(text: str, language: str) -> tuple[Signal, ...]:
     """Run the detectors once per text and language."""
     clean = _normalise(text)
-    languages = _languages(language)
+    languages = rule_languages(language)
     return tuple(signal for signal in SIGNALS if _DETECTORS[signal.name](clean, languages))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from claims.search.lexical import fold
+from claims.text.lexicon import fold
 
 _URL_RE = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
 _HASHTAG_RE = re.compile(r"#(\w+)")

@@ -24,6 +24,7 @@ import numpy as np
 from claims.config import PACKAGED_MODEL
 from claims.errors import InvalidInput
 from claims.text.checkworthiness import SIGNALS, score_of, signals
+from claims.text.lexicon import language_code
 
 SIGNAL_NAMES: tuple[str, ...] = tuple(signal.name for signal in SIGNALS)
 # Language-neutral surface cues the heuristic lacks; both helped in cross-validation.
@@ -237,8 +238,7 @@ def train(
 
 def combine(model_probability: float, heuristic: float, language: str) -> float:
     """Return the check-worthiness to store: learned for English, blended otherwise."""
-    code = (language or "").strip().lower()[:2]
-    if code in TRAINED_LANGUAGES:
+    if language_code(language) in TRAINED_LANGUAGES:
         return float(model_probability)
     # all-MiniLM-L6-v2 is an English model and every training sentence was English, so for
     # French (or any other language) the embedding half of the learned score is unproven;

@@ -6,8 +6,10 @@ from functools import lru_cache
 
 import py3langid as langid
 
+from claims.text.lexicon import LANGUAGE_NAMES
+
 # Restricting py3langid matters: unrestricted, short French text full of names comes back 'lb'.
-DETECTABLE_LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl")
+DETECTABLE_LANGUAGES = tuple(LANGUAGE_NAMES)
 DEFAULT_LANGUAGE = "en"
 _DETECT_CHARS = 2000
 

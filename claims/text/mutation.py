@@ -16,6 +16,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from claims.text.lexicon import (
+    EN_MONTH_ABBREVIATIONS,
+    EN_MONTHS,
+    EN_WEEKDAYS,
+    FR_MONTHS,
+    FR_WEEKDAYS,
+    NON_NAMES,
+    RULE_LANGUAGES,
+    TITLE_ABBREVIATIONS,
+    TITLE_WORDS,
+    flat,
+    fold,
+    rule_languages,
+)
+
 __all__ = ["Difference", "describe", "differences"]
 
 
@@ -41,55 +56,17 @@ class _Fact:
     context: str  # folded word after a figure ("missiles"), to pair like with like
 
 
-@lru_cache(maxsize=8192)
-def _fold(text: str) -> str:
-    """Case-fold and strip accents so « Édouard » and "edouard" compare equal."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
+# Claims repeat the same words, and a word folds the same every time.
+_fold = lru_cache(maxsize=8192)(fold)
 
 # Claims are sentences; the cap bounds the cost of pathological inputs (whole articles, spam).
 MAX_CHARS = 4000
-LANGUAGES = ("fr", "en")
 # Entities whose relative positions differ more than this are different facts, not a swap.
 ENTITY_POSITION_TOLERANCE = 0.35
 
 _I = re.IGNORECASE
 
-# --- vocabularies (kept consistent with claims.checkworthiness) --------------------------------
-
-_FR_MONTHS = (
-    "janvier",
-    "février|fevrier",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août|aout",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre|decembre",
-)
-_EN_MONTHS = (
-    "January|Jan\\.",
-    "February|Feb\\.",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August|Aug\\.",
-    "September|Sept\\.|Sep\\.",
-    "October|Oct\\.",
-    "November|Nov\\.",
-    "December|Dec\\.",
-)
-_FR_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# --- vocabularies -------------------------------------------------------------------------------
 
 _FR_UNITS = {
     "zéro": 0, "zero": 0, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
@@ -154,35 +131,6 @@ _CURRENCY_WORDS = {
     "livres": "GBP", "pound": "GBP", "pounds": "GBP", "yen": "JPY", "yens": "JPY",
 }  # fmt: skip
 
-# Capitalised words that start clauses or precede names without being names themselves.
-_STOPWORD_LIST = """
-    le la les l un une des du de d au aux a à en dans par pour sur sous avec sans chez vers
-    entre contre selon après avant depuis pendant lors il elle ils elles on nous vous je tu
-    j ce cet cette ces ceci cela ça c celui celle qui que qu quoi dont où ou et mais donc or
-    ni car si s quand lorsque puisque comme alors ainsi aussi pourtant cependant toutefois
-    enfin puis ensuite hier aujourd demain son sa ses leur leurs mon ma mes notre nos votre
-    vos tout tous toute toutes plus moins très non oui bref certes déjà encore jamais
-    seulement surtout voici voilà m mm mme mmes mlle me mgr dr pr st ste monsieur madame
-    the a an he she it they we i you his her its their our my your this that these those
-    there here according but and or so if when while as at by with from to of in on for
-    into after before since during yesterday today tomorrow also however meanwhile then
-    not no yes all some many most more less mr mrs ms dr prof sir près environ presque
-    quelque quelques plusieurs certains certaines chaque aucun aucune seul seule seuls seules
-    dès lors parmi malgré grâce face faute outre hormis désormais actuellement ici là bien
-    tandis pourquoi comment combien quel quelle quels quelles y ne pas rien between among
-    about around nearly almost over under fewer several each every both only just even still
-    yet now thus despite although though because once whether what who where why how which
-    last next up out
-"""
-# Titles before a name are not part of it: "President Biden" is "Joe Biden".
-_TITLE_WORDS = """
-    président présidente premier première ministre chancelier chancelière sénateur sénatrice
-    député députée maire gouverneur roi reine pape général professeur docteur president
-    prime minister chancellor senator representative rep governor mayor king queen pope
-    general professor doctor secretary
-"""
-_STOPWORDS = frozenset(_fold(word) for word in _STOPWORD_LIST.split())
-_NOT_NAMES = frozenset(_fold(word) for word in (_STOPWORD_LIST + _TITLE_WORDS).split())
 # Generic nouns that open English sentences without an article ("Officials said…").
 _OPENER_LIST = """
     officials authorities police experts researchers scientists critics analysts investigators
@@ -192,7 +140,10 @@ _OPENERS = frozenset(_OPENER_LIST.split())
 _ENTITY_CONNECTORS = frozenset({"de", "du", "des", "of", "von", "van", "der", "den", "di", "da"})
 # A capital right after these marks starts a sentence or a quotation, not a name.
 _SENTENCE_MARKS = frozenset('.!?…:«“‘"([—–')
-_TITLES = frozenset({"m", "mm", "mme", "mlle", "dr", "pr", "mr", "mrs", "ms", "st", "gen", "sen"})
+# Folded, « Me » (Maître) would be the pronoun « me. » that ends a sentence.
+_TITLES = frozenset(_fold(title) for title in TITLE_ABBREVIATIONS) - {"me"}
+_STOPWORDS = frozenset(_fold(word) for word in NON_NAMES)
+_NOT_NAMES = _STOPWORDS | {_fold(word) for word in TITLE_WORDS}
 _ABBREVIATION_RE = re.compile(r"([^\W\d_]+)\.$")
 _Token = tuple[str, int, int, bool]  # word, start, end, continues the previous name
 
@@ -248,35 +199,47 @@ _TIME_RE = re.compile(
 
 
 def _alternation(names: Iterable[str]) -> str:
-    """Join vocabulary entries into a regex alternation."""
-    return "|".join(names)
+    """Join vocabulary entries into a regex alternation, each matched literally."""
+    return "|".join(re.escape(name) for name in names)
 
 
-def _month_table(months: tuple[str, ...]) -> dict[str, int]:
+# English months are also written "Jan." or "Sept."; the French abbreviations are left out,
+# as « sept. » may end a sentence about seven of something.
+_MONTHS = {
+    "fr": FR_MONTHS,
+    "en": tuple(
+        (*names, *(f"{short}." for short in shorts))
+        for names, shorts in zip(EN_MONTHS, EN_MONTH_ABBREVIATIONS, strict=True)
+    ),
+}
+_WEEKDAYS = {"fr": FR_WEEKDAYS, "en": EN_WEEKDAYS}
+
+
+def _month_table(months: tuple[tuple[str, ...], ...]) -> dict[str, int]:
     """Map each spelling of a month (folded, without the abbreviation dot) to its number."""
-    table: dict[str, int] = {}
-    for number, spellings in enumerate(months, start=1):
-        for spelling in spellings.replace("\\.", "").split("|"):
-            table[_fold(spelling)] = number
-    return table
+    return {
+        _fold(spelling.rstrip(".")): number
+        for number, spellings in enumerate(months, start=1)
+        for spelling in spellings
+    }
 
 
-_MONTH_NUMBERS = {**_month_table(_FR_MONTHS), **_month_table(_EN_MONTHS)}
+_MONTH_NUMBERS = {**_month_table(_MONTHS["fr"]), **_month_table(_MONTHS["en"])}
 _WEEKDAY_NUMBERS = {
-    **{_fold(day): n for n, day in enumerate(_FR_DAYS)},
-    **{_fold(day): n for n, day in enumerate(_EN_DAYS)},
+    _fold(day): number for days in _WEEKDAYS.values() for number, day in enumerate(days)
 }
 # French calendar words are lower-case in running text; English months must be capitalised so
 # that "may" stays a modal and "march" a verb.
-_FR_MONTH_RE = f"(?i:{_alternation(_FR_MONTHS)})"
-_EN_MONTH_RE = _alternation(_EN_MONTHS)
+_MONTH_RES = {
+    "fr": f"(?i:{_alternation(flat(_MONTHS['fr']))})",
+    "en": _alternation(flat(_MONTHS["en"])),
+}
 _DAY_NUMBER = r"(?P<day>[0-3]?[0-9])(?:er|re|st|nd|rd|th)?"
 
 
 def _calendar_regexes(language: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Build the day-month, month-alone and weekday patterns for one language."""
-    month = {"fr": _FR_MONTH_RE, "en": _EN_MONTH_RE}[language]
-    days = _FR_DAYS if language == "fr" else _EN_DAYS
+    month, days = _MONTH_RES[language], _WEEKDAYS[language]
     tail = r"(?![^\W_])" if language == "fr" else r"(?<=\.)|(?![^\W_])"
     day_month = rf"(?<![\w.,])(?:{_DAY_NUMBER}\s+(?:of\s+)?(?P<month>{month})(?:{tail})"
     if language == "en":
@@ -291,16 +254,10 @@ def _calendar_regexes(language: str) -> tuple[re.Pattern[str], re.Pattern[str], 
     )
 
 
-_CALENDAR = {language: _calendar_regexes(language) for language in LANGUAGES}
+_CALENDAR = {language: _calendar_regexes(language) for language in RULE_LANGUAGES}
 
 
 # --- text preparation ----------------------------------------------------------------------------
-
-
-def _languages(language: object) -> tuple[str, ...]:
-    """Map a language code to the rule sets to apply; unknown codes get all of them."""
-    code = str(language or "").strip().lower()[:2]
-    return (code,) if code in LANGUAGES else LANGUAGES
 
 
 def _prepare(text: object) -> str:
@@ -446,7 +403,9 @@ def _vocabulary(languages: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 
 
 _Words = dict[str, tuple[str, int]]
-_VOCABULARIES = {languages: _vocabulary(languages) for languages in (("fr",), ("en",), LANGUAGES)}
+_VOCABULARIES = {
+    languages: _vocabulary(languages) for languages in (("fr",), ("en",), RULE_LANGUAGES)
+}
 _ORDINALS = {_fold(word): value for word, value in _ORDINAL_WORDS.items()}
 
 
@@ -716,7 +675,7 @@ def _entities(scan: _Scan) -> None:
 @lru_cache(maxsize=4096)
 def _facts(text: str, language: object) -> tuple[tuple[_Fact, ...], str]:
     """All facts of one claim, in order of appearance, and its cleaned text."""
-    languages = _languages(language)
+    languages = rule_languages(language)
     clean = _prepare(text)
     scan = _Scan(text=clean, masked=clean, facts=[])
     _numeric_dates(scan, languages)
@@ -743,7 +702,7 @@ def _wording(text: str) -> _Wording:
     cores = [_core(word)[1] for word in _WORD_RE.findall(text)]
     folded = [_fold(core) for core in cores]
     initials = "".join(
-        core[0] for core, fold in zip(cores, folded, strict=True) if core and fold not in _STOPWORDS
+        core[0] for core, bare in zip(cores, folded, strict=True) if core and bare not in _STOPWORDS
     )
     return _Wording(folded=f" {' '.join(folded)} ", initials=initials)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,6 +11,16 @@ import pysbd
 from pysbd.languages import LANGUAGE_CODES
 
 from claims.text.language import DEFAULT_LANGUAGE
+from claims.text.lexicon import (
+    CLOSING_ABBREVIATIONS,
+    EN_MONTH_ABBREVIATIONS,
+    FR_MONTH_ABBREVIATIONS,
+    QUOTE_FILLERS,
+    REFERENCE_ABBREVIATIONS,
+    TITLE_ABBREVIATIONS,
+    flat,
+    language_code,
+)
 
 # --- sentence splitting --------------------------------------------------------------------
 
@@ -25,26 +35,11 @@ class Span:
 
 
 # Abbreviations after which pysbd may cut but a sentence (almost) never ends: always merge.
-_ALWAYS_JOIN = frozenset(
-    {
-        # French titles and references
-        "M", "MM", "Mme", "Mmes", "Mlle", "Mlles", "Me", "Dr", "Pr", "St", "Ste", "Mgr",
-        "p", "pp", "art", "Art", "cf", "Cf", "env", "vol", "Vol", "chap", "Chap", "av", "apr",
-        "n°", "N°", "éd", "fig", "Fig",
-        # English titles
-        "Mr", "Mrs", "Ms", "Messrs", "Prof", "Gen", "Gov", "Sen", "Rep", "Rev", "Sgt", "Lt",
-        "Col", "Capt", "Mt", "Ft", "vs", "approx",
-    }
-)  # fmt: skip
+_ALWAYS_JOIN = frozenset((*TITLE_ABBREVIATIONS, *REFERENCE_ABBREVIATIONS))
 # Abbreviations that may end a sentence: merge only when the next piece cannot start one.
 _JOIN_IF_CONTINUED = frozenset(
-    {
-        "etc", "janv", "févr", "fév", "avr", "juil", "sept", "oct", "nov", "déc",
-        "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
-        "No", "Nos", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "e.g", "i.e", "U.S", "U.K",
-        "J.-C", "J.-Ch", "a.m", "p.m", "ex", "hab", "min",
-    }
-)  # fmt: skip
+    (*flat(FR_MONTH_ABBREVIATIONS), *flat(EN_MONTH_ABBREVIATIONS), *CLOSING_ABBREVIATIONS)
+)
 # The token before the final period: letters, °, and dotted/hyphenated parts like J.-C or U.S.
 _LAST_TOKEN_RE = re.compile(r"(?:^|[\s(«\"“'’])([\w°]+(?:[.-]+[\w°]+)*)\.$")
 _INITIAL_RE = re.compile(r"(?:^|[\s(])[A-Z\u00c0-\u00de]\.$")
@@ -98,7 +93,7 @@ def _locate(text: str, sentence: str, prior_end: int) -> tuple[str | None, int]:
 
 def _segmenter_language(language: str) -> str:
     """Map a language code to one pysbd supports, falling back to English."""
-    code = (language or "").lower()[:2]
+    code = language_code(language)
     return code if code in LANGUAGE_CODES else DEFAULT_LANGUAGE
 
 
@@ -250,14 +245,15 @@ def _one_sentence(line: str) -> bool:
     return not _INNER_STOP_RE.search(line, 0, _END_RE.search(line).start())
 
 
-def split_sentences(body: str, language: str) -> list[Span]:
-    """Split every paragraph of the body into sentences with exact spans into the body."""
-    lang = _segmenter_language(language)
-    spans: list[Span] = []
+def _sentences(
+    body: str, language: str, skip: Callable[[str], bool] | None = None
+) -> Iterator[Span]:
+    """Yield the sentences of every paragraph that skip does not reject, as exact spans."""
+    code = _segmenter_language(language)
     for offset, line in _paragraphs(body):
-        for start, end in _split_line(line, lang):
-            spans.append(Span(offset + start, offset + end, line[start:end]))
-    return spans
+        if skip is None or not skip(line):
+            for start, end in _split_line(line, code):
+                yield Span(offset + start, offset + end, line[start:end])
 
 
 # --- headings and claim candidates ---------------------------------------------------------
@@ -268,15 +264,6 @@ _MAX_HEADING_WORDS = 15
 _MIN_CLAIM_WORDS = 5
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
-# Function words that carry no content, for spotting quote-only exclamations.
-_STOPWORD_TEXT = """
-    a à au aux avec ce ces c cela d de des du elle en est et il ils je j l la le les leur
-    lui ma mais me mes moi mon ne n nous on ou où par pas pour qu que qui sa se ses si son
-    sur ta te toi ton tu un une vous y oui non ça ah oh eh bah bon bien alors voilà merci
-    an and are as at be but by do for he her him his i if in is it its me my no not of oh
-    on or our she so that the their them they this to us was we what yes you your well
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def _strip_trailing_closers(text: str) -> str:
@@ -306,7 +293,7 @@ def _is_quote_only(sentence: str) -> bool:
     if not text or text[0] not in _OPEN_QUOTES + '"':
         return False
     words = [w.lower() for w in _WORD_RE.findall(text) if _LETTER_RE.search(w)]
-    return all(w in _STOPWORDS or len(w) < 3 for w in words)
+    return all(w in QUOTE_FILLERS or len(w) < 3 for w in words)
 
 
 def is_claim_candidate(sentence: str) -> bool:
@@ -322,13 +309,5 @@ def is_claim_candidate(sentence: str) -> bool:
 
 def extract_claims(body: str, language: str) -> list[Span]:
     """Return the check-worthy sentences of a normalised body, in order, with exact spans."""
-    lang = _segmenter_language(language)
-    claims: list[Span] = []
-    for offset, line in _paragraphs(body):
-        if is_heading(line):
-            continue
-        for start, end in _split_line(line, lang):
-            text = line[start:end]
-            if is_claim_candidate(text):
-                claims.append(Span(offset + start, offset + end, text))
-    return claims
+    spans = _sentences(body, language, skip=is_heading)
+    return [span for span in spans if is_claim_candidate(span.text)]

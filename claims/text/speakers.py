@@ -8,10 +8,34 @@ Pronouns (il, elle, he, she…) resolve to the previous sentence's speaker.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from claims.text.lexicon import (
+    ANAPHORS,
+    DETERMINERS,
+    EN_ACCORDING_TO,
+    EN_CONNECTIVES,
+    EN_REPORTED_BY,
+    EN_REPORTING_VERBS,
+    EN_REPORTING_VERBS_MORE,
+    FIRST_PERSON,
+    FR_ACCORDING_TO,
+    FR_AUXILIARIES,
+    FR_CONNECTIVES,
+    FR_INVERTED_SUBJECTS,
+    FR_REPORTING_AFTER_AUXILIARY,
+    FR_REPORTING_PARTICIPLES,
+    FR_REPORTING_PRESENT,
+    FR_REPORTING_PRESENT_BEFORE_SPEECH,
+    PASSIVE_AUXILIARIES,
+    SPEAKER_BOUNDARIES,
+    SPEAKER_TRAILING,
+    TITLE_ABBREVIATIONS,
+    rule_languages,
+)
+
 MAX_SPEAKER_WORDS = 8
-LANGUAGES = ("fr", "en")
 
 _I = re.IGNORECASE
 _OPENING_QUOTES = "«“"
@@ -20,34 +44,21 @@ _QUOTES = _OPENING_QUOTES + _CLOSING_QUOTES + '"'
 # The apostrophe is kept: it belongs to elided words such as "l'".
 _TRAILING_PUNCTUATION = '.,;:!?"«»“”()'
 # Abbreviations whose full stop does not end the speaker's name ("M. Dupont").
-_ABBREVIATIONS = frozenset(
-    {"M.", "MM.", "Mr.", "Mrs.", "Ms.", "Dr.", "Pr.", "St.", "Sen.", "Gen.", "Gov.", "Rep."}
-)
+_ABBREVIATIONS = frozenset(f"{title}." for title in TITLE_ABBREVIATIONS)
 
-_FR_AUX = r"(?:a|ont|avait|avaient|aurait|auraient)"
-_FR_PARTICIPLES = (
-    r"(?:déclaré|affirmé|assuré|dit|indiqué|annoncé|estimé|expliqué|ajouté|insisté|averti"
-    r"|évoqué|précisé|souligné|rappelé|confirmé|reconnu|martelé|prévenu|démenti|dénoncé"
-    r"|répété|réaffirmé|confié|raconté|répondu|jugé|fait savoir|fait valoir)"
-)
-_FR_PRESENT = (
-    r"(?:déclare|affirme|assure|dit|indique|explique|estime|souligne|précise|ajoute|annonce"
-    r"|avertit|rappelle|insiste|confirme|reconnaît|martèle|prévient|poursuit|conclut|raconte"
-    r"|répond|commente|résume)"
-)
-_FR_PRONOUN = r"(?:il|elle|ils|elles|on)"
+
+def _alternation(words: Iterable[str]) -> str:
+    """Join words into a regex group matching any of them literally."""
+    return "(?:" + "|".join(re.escape(word) for word in words) + ")"
+
+
+_FR_AUX = _alternation(FR_AUXILIARIES)
+_FR_PARTICIPLES = _alternation(FR_REPORTING_PARTICIPLES + FR_REPORTING_AFTER_AUXILIARY)
+_FR_PRESENT = _alternation(FR_REPORTING_PRESENT + FR_REPORTING_PRESENT_BEFORE_SPEECH)
+_FR_PRONOUN = _alternation(FR_INVERTED_SUBJECTS)
 # "a aussi déclaré", "a, pour sa part, affirmé"; "a été dit" is impersonal, not a speaker.
 _FR_GAP = r"(?:\s*,[^,.;!?]{1,40},|(?:\s+(?!été\b)[\w'-]+){0,2}?)"
-_EN_VERBS = (
-    r"(?:said|says|say|told|tells|stated|claimed|announced|announces|warned|warns|added|adds"
-    r"|explained|explains|insisted|insists|noted|argued|argues|confirmed|denied|declared"
-    r"|stressed|wrote|tweeted|acknowledged|admitted)"
-)
-
-
-def _wordset(words: str) -> frozenset[str]:
-    """Build a word set from a space-separated string (compact vocabularies)."""
-    return frozenset(words.split())
+_EN_VERBS = _alternation(EN_REPORTING_VERBS + EN_REPORTING_VERBS_MORE)
 
 
 @dataclass(frozen=True)
@@ -76,53 +87,31 @@ _FR = _Rules(
         rf"\b{_FR_AUX}-(?:t-)?(?P<pronoun>{_FR_PRONOUN})(?:\s+[\w'-]+){{0,2}}?\s+"
         rf"{_FR_PARTICIPLES}\b|\b{_FR_PRESENT}-(?:t-)?(?P<present_pronoun>{_FR_PRONOUN})\b"
     ),
-    according=re.compile(r"\b(?:selon|d'après)\s+", _I),
+    according=re.compile(rf"\b{_alternation(FR_ACCORDING_TO)}\s+", _I),
     passive=re.compile(rf"\b{_FR_PARTICIPLES}(?:e|s|es)?\s+par\s+"),
     recipient=re.compile(r"^(?:à|au|aux)\s+(?:(?:la|le|les)\s+)?[^\s,.;:]+\s+(?=\S)", _I),
-    stopwords=_wordset(
-        "à au aux devant lors dans en sur pendant après avant depuis pour par avec selon"
-        " que qui dont où vers contre sans sous hier aujourd'hui lundi mardi mercredi"
-        " jeudi vendredi samedi dimanche"
-    ),
-    leading=_wordset("mais et or puis ensuite alors ainsi enfin donc"),
-    trailing=_wordset(
-        "lui leur l' nous vous y en ne n' me m' se s' qui aussi également encore déjà"
-    ),
+    stopwords=frozenset(SPEAKER_BOUNDARIES["fr"]),
+    leading=frozenset(FR_CONNECTIVES),
+    trailing=frozenset(SPEAKER_TRAILING["fr"]),
 )
 
 _EN = _Rules(
     verb=re.compile(rf"\b{_EN_VERBS}\b"),
     pronoun_verb=None,  # English needs no inversion: "he said" goes through `verb`.
-    according=re.compile(r"\baccording to\s+", _I),
-    passive=re.compile(r"\b(?:said|stated|announced|claimed|confirmed|denied|declared)\s+by\s+"),
+    according=re.compile(rf"\b{_alternation(EN_ACCORDING_TO)}\s+", _I),
+    passive=re.compile(rf"\b{_alternation(EN_REPORTED_BY)}\s+by\s+"),
     recipient=re.compile(r"^to\s+(?:the\s+)?[^\s,.;:]+\s+(?=\S)", _I),
-    stopwords=_wordset(
-        "on in at to during after before yesterday today tonight who which that when"
-        " while as from for with by adding according last this earlier later monday"
-        " tuesday wednesday thursday friday saturday sunday"
-    ),
-    leading=_wordset("but and then however so meanwhile also"),
-    trailing=_wordset(
-        "has have had also will would could can may might must did does do not never"
-        " reportedly later previously again recently once then who hasn't can't won't"
-        " didn't doesn't don't"
-    ),
+    stopwords=frozenset(SPEAKER_BOUNDARIES["en"]),
+    leading=frozenset(EN_CONNECTIVES),
+    trailing=frozenset(SPEAKER_TRAILING["en"]),
 )
 
 _RULES = {"fr": _FR, "en": _EN}
 
-PRONOUNS = frozenset(
-    {"il", "elle", "ils", "elles", "lui", "eux", "ce dernier", "cette dernière", "celui-ci"}
-    | {"celle-ci", "he", "she", "they", "it", "him", "her", "them", "the latter"}
-)
-# First-person and indefinite subjects name nobody we can attribute a claim to.
-_FIRST_PERSON = _wordset("je j' nous moi on i we me us you vous")
-_DETERMINERS = _wordset(
-    "le la les l' un une des du de d' ce cet cette ces son sa ses leur leurs notre"
-    " nos plusieurs certains certaines chaque the a an this that these those his her"
-    " its their our some several many each"
-)
-_PASSIVE = _wordset("été est sont était étaient was were been is are be being")
+PRONOUNS = frozenset(ANAPHORS)
+_FIRST_PERSON = frozenset(FIRST_PERSON)
+_DETERMINERS = frozenset(DETERMINERS)
+_PASSIVE = frozenset(PASSIVE_AUXILIARIES)
 _ELIDED_DETERMINER = re.compile(r"^(?:l|d)'", _I)
 _SUBORDINATOR = re.compile(r".*\b(?:que|qu'|that)\s*", _I | re.DOTALL)
 _LEAD_IS_QUOTE = re.compile(r"(?:^|[»”\"])\s*,?\s*$")
@@ -131,12 +120,6 @@ _LEAD_IS_QUOTE = re.compile(r"(?:^|[»”\"])\s*,?\s*$")
 def _normalise(text: str) -> str:
     """Unify apostrophes and spaces so one pattern covers typographic variants."""
     return text.replace("’", "'").replace("\u00a0", " ").replace("\u202f", " ")
-
-
-def _languages(language: str) -> tuple[str, ...]:
-    """Map a language code to the rule sets to try; unknown codes try all of them."""
-    code = (language or "").strip().lower()[:2]
-    return (code,) if code in LANGUAGES else LANGUAGES
 
 
 def _quote_events(text: str) -> list[tuple[int, int]]:
@@ -326,7 +309,7 @@ def _resolve(candidate: str, previous: str | None) -> str | None:
 def find_speaker(text: str, language: str, previous: str | None = None) -> str | None:
     """Return who the sentence attributes its statement to, or None."""
     clean = _normalise(text)
-    for code in _languages(language):
+    for code in rule_languages(language):
         for candidate in _candidates(clean, _RULES[code]):
             if _is_valid(candidate):
                 return _resolve(candidate, previous)
