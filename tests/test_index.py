@@ -131,7 +131,7 @@ def test_a_damaged_snapshot_falls_back_to_the_log(setup, damage):
     expected = index.lexical.score_all(QUERY, "fr").as_dict()
     snapshot = index.path / (index.path / "CURRENT").read_text()
     files = {
-        "lexical": [f for d in (index.path / "lexical").iterdir() for f in d.iterdir()],
+        "lexical": [f for f in (snapshot / "lexical").iterdir() if not f.name.startswith(".")],
         "dense": [snapshot / "dense.faiss"],
         "meta": [snapshot / "meta.json"],
     }[damage]
@@ -140,7 +140,8 @@ def test_a_damaged_snapshot_falls_back_to_the_log(setup, damage):
     reader = ClaimIndex(index.path, index.model)
     reader.ensure_fresh(session)
     assert reader.full_replays == 1 and sorted(reader.dense.ids()) == claim_ids(session)
-    assert reader.lexical.score_all(QUERY, "fr").as_dict() == expected
+    # Replayed, every claim is recent and scored exactly; tantivy scores in 32-bit floats.
+    assert reader.lexical.score_all(QUERY, "fr").as_dict() == pytest.approx(expected)
 
 
 def test_one_snapshot_writer_at_a_time_and_readers_switch_whole(setup):

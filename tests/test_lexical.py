@@ -2,13 +2,12 @@
 
 import math
 import random
+import shutil
 from collections import Counter
 
-import numpy as np
 import pytest
 
-from claims.search import lexical
-from claims.search.lexical import LexicalIndex, fold, prune, tokenize
+from claims.search.lexical import LexicalIndex, fieldnorm, fold, tokenize
 
 
 def test_fold_strips_accents_and_case():
@@ -63,7 +62,7 @@ def test_empty_query_or_index_gives_nothing():
     assert index.score_all("the of", "en").top(5) == []
 
 
-# --- segments: bulk builds, saves, memory-mapped loads -------------------------------------
+# --- the tantivy base: builds, saves, and what changed since ------------------------------
 
 WORDS = [
     "alpha",
@@ -82,7 +81,7 @@ WORDS = [
 
 
 def reference_scores(docs: dict[int, str], query: str) -> dict[int, float]:
-    """BM25 computed the plain way, to check the array implementation against."""
+    """BM25 computed the plain way, to check the index against."""
     bags = {doc_id: Counter(tokenize(text, "en")) for doc_id, text in docs.items()}
     terms = Counter(tokenize(query, "en"))
     n = len(bags)
@@ -106,147 +105,131 @@ def reference_scores(docs: dict[int, str], query: str) -> dict[int, float]:
     return scores
 
 
-def random_docs(rng: random.Random, ids: range) -> dict[int, str]:
+def random_docs(rng: random.Random, ids) -> dict[int, str]:
     return {i: " ".join(rng.choices(WORDS, k=rng.randint(0, 9))) for i in ids}
 
 
-def assert_same_scores(index: LexicalIndex, docs: dict[int, str], rng: random.Random) -> None:
-    """Check scores against plain BM25, and score_many against score_all to the last bit."""
+def queries(rng: random.Random) -> list[str]:
+    return [" ".join(rng.choices(WORDS, k=rng.randint(1, 4))) for _ in range(20)]
+
+
+def assert_scores(index: LexicalIndex, docs: dict[int, str], rng: random.Random, rel: float):
+    """Check every query's matches and scores against plain BM25, and score_many too."""
     assert len(index) == len(docs)
-    queries = [" ".join(rng.choices(WORDS, k=rng.randint(1, 4))) for _ in range(20)]
-    for query in queries:
+    asked = queries(rng)
+    for query in asked:
         got, want = index.score_all(query, "en").as_dict(), reference_scores(docs, query)
         assert got.keys() == want.keys(), query
-        for doc_id, score in want.items():
-            assert got[doc_id] == pytest.approx(score, rel=1e-9), (query, doc_id)
-    queries += ["", "the of", "unknown words"]
-    for query, many in zip(queries, index.score_many(queries, ["en"] * len(queries)), strict=True):
-        one = index.score_all(query, "en")
-        assert many.ids.tolist() == one.ids.tolist(), query
-        assert many.values.tobytes() == one.values.tobytes(), query
+        assert got == pytest.approx(want, rel=rel), query
+    asked += ["", "the of", "unknown words"]
+    for query, many in zip(asked, index.score_many(asked, ["en"] * len(asked)), strict=True):
+        assert many.as_dict() == index.score_all(query, "en").as_dict(), query
 
 
-def test_bulk_build_scores_like_plain_bm25():
+def test_documents_held_in_memory_score_like_plain_bm25():
     rng = random.Random(1)
     docs = random_docs(rng, range(1, 300))
-    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
-    assert_same_scores(index, docs, rng)
+    index = LexicalIndex()
+    index.add_many((i, text, "en") for i, text in docs.items())
+    assert_scores(index, docs, rng, rel=1e-12)
 
 
-def test_a_query_that_fails_midway_leaves_nothing_behind_for_the_next(monkeypatch):
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_built_index_scores_like_plain_bm25(tmp_path, on_disk):
+    """tantivy scores in 32-bit floats: equal to a millionth."""
+    rng = random.Random(2)
+    docs = random_docs(rng, range(1, 300))
+    folder = tmp_path / "bm25" if on_disk else None
+    index = LexicalIndex.build(((i, text, "en") for i, text in docs.items()), folder)
+    assert_scores(index, docs, rng, rel=1e-5)
+    if on_disk:
+        assert_scores(LexicalIndex.load(folder), docs, rng, rel=1e-5)
+
+
+def test_a_claim_scores_the_same_in_the_snapshot_and_added_since(tmp_path):
+    """Recent documents are scored with the base's statistics and its rounded lengths."""
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(300)]
+    docs = {i: " ".join(rng.choices(words, k=rng.randint(1, 300))) for i in range(1, 200)}
+    LexicalIndex.build(((i, t, "en") for i, t in docs.items()), tmp_path / "base")
+    index = LexicalIndex.load(tmp_path / "base")
+    index.add_many((1000 + i, text, "en") for i, text in docs.items())
+    for query in ["w1", "w2 w3 w4", docs[5], docs[150]]:
+        scores = index.score_all(query, "en").as_dict()
+        for i in docs:
+            assert (i in scores) == (1000 + i in scores), (query, i)
+            assert scores.get(i, 0) == pytest.approx(scores.get(1000 + i, 0), rel=1e-4), query
+
+
+def test_lengths_are_rounded_as_tantivy_stores_them():
+    assert [fieldnorm(n) for n in (0, 1, 23, 24, 39, 40, 41, 42, 43, 56, 57)] == [
+        0, 1, 23, 24, 39, 40, 40, 42, 42, 56, 56,
+    ]  # fmt: skip
+    assert all(fieldnorm(n) <= n <= 1.125 * fieldnorm(n) for n in range(1, 5000))
+
+
+def test_changes_after_a_snapshot_are_seen_and_saved(tmp_path):
+    """Removals hide snapshot documents, additions and replacements show, then save whole."""
     rng = random.Random(4)
     docs = random_docs(rng, range(1, 200))
-    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
-    assert_same_scores(index, docs, rng)  # the reused arrays are clean between queries
-    calls = []
-    term_weights = index._term_weights
-
-    def fail_on_second_term(*args):
-        calls.append(1)
-        if len(calls) == 2:
-            raise MemoryError("out of memory")
-        return term_weights(*args)
-
-    monkeypatch.setattr(index, "_term_weights", fail_on_second_term)
-    with pytest.raises(MemoryError):
-        index.score_all("alpha beta gamma", "en")
-    monkeypatch.undo()
-    assert_same_scores(index, docs, rng)
-
-
-def test_the_shared_arrays_are_cleaned_when_summing_fails_midway():
-    scratch = lexical._Scratch()
-
-    def write_then_fail(sums, touched):
-        sums[[1, 2]] += 5.0
-        touched[[1, 2]] = True
-        raise MemoryError("out of memory")
-
-    with pytest.raises(MemoryError):
-        scratch._summed(4, write_then_fail)
-    assert not scratch.sums.any() and not scratch.touched.any()
-    positions, weights = np.array([3, 0, 3]), np.array([1.0, 2.0, 0.5])
-    hit, sums = scratch.add_at(4, positions, weights)
-    assert hit.tolist() == [0, 3] and sums.tolist() == [2.0, 1.5]  # repeats add up
-    assert not scratch.sums.any() and not scratch.touched.any()
-
-
-def test_adds_removals_and_saves_keep_scoring_right(tmp_path, monkeypatch):
-    """Recent documents, a delta segment, hidden base documents and a full merge agree."""
-    monkeypatch.setattr(lexical, "MIN_MERGE", 40)
-    rng = random.Random(2)
-    docs = random_docs(rng, range(1, 200))
-    index = LexicalIndex.build((i, text, "en") for i, text in docs.items())
-    for round_ in range(6):
+    LexicalIndex.build(((i, text, "en") for i, text in docs.items()), tmp_path / "0")
+    index = LexicalIndex.load(tmp_path / "0")
+    for round_ in range(1, 5):
         for doc_id in rng.sample(sorted(docs), 10):
             index.remove(doc_id)
             del docs[doc_id]
-        for doc_id in rng.sample(range(1, 260), 15):  # new ids and replacements alike
-            docs[doc_id] = " ".join(rng.choices(WORDS, k=rng.randint(1, 9)))
-            index.add(doc_id, docs[doc_id], "en")
-        assert_same_scores(index, docs, rng)
-        manifest = index.save(tmp_path)
-        assert_same_scores(index, docs, rng)
-        reopened = LexicalIndex.load(tmp_path, manifest, mmap=round_ % 2 == 0)
-        assert_same_scores(reopened, docs, rng)
-        index = reopened
-    assert len(manifest["segments"]) in (1, 2)
+        added = {
+            i: " ".join(rng.choices(WORDS, k=rng.randint(1, 9)))
+            for i in rng.sample(range(1, 260), 15)
+        }
+        docs |= added  # new ids and replacements alike
+        index.add_many((i, text, "en") for i, text in added.items())
+        # The statistics stay the snapshot's until the next one: the matches are exact.
+        assert len(index) == len(docs)
+        for query in queries(rng):
+            assert (
+                index.score_all(query, "en").as_dict().keys()
+                == reference_scores(docs, query).keys()
+            )
+        index.frozen().save(tmp_path / str(round_))
+        shutil.rmtree(tmp_path / str(round_ - 1))  # the new one links its files, not to them
+        index = LexicalIndex.load(tmp_path / str(round_))
+        assert len(index) == len(docs)
+        for query in queries(rng):
+            assert (
+                index.score_all(query, "en").as_dict().keys()
+                == reference_scores(docs, query).keys()
+            )
 
 
-def test_small_changes_go_to_a_delta_and_big_ones_merge(tmp_path, monkeypatch):
-    monkeypatch.setattr(lexical, "MIN_MERGE", 5)
-    index = LexicalIndex.build((i, f"word{i} common", "en") for i in range(1, 101))
-    first = index.save(tmp_path)
-    assert len(first["segments"]) == 1 and first["hidden"] is None
+def test_saving_twice_from_one_moment_gives_the_same_index(tmp_path):
+    index = LexicalIndex.build([(1, "alpha beta", "en"), (2, "beta gamma", "en")], tmp_path / "a")
+    index.add(3, "gamma delta", "en")
     index.remove(1)
-    index.add(2, "replaced text", "en")
-    index.add(500, "brand new", "en")
-    second = index.save(tmp_path)
-    assert second["segments"][0] == first["segments"][0]  # the base is not rewritten
-    assert len(second["segments"]) == 2 and second["hidden"]
-    assert index.score_all("replaced", "en").top(5)[0][0] == 2
-    assert index.score_all("word2", "en").top(5) == []
-    assert index.score_all("word1", "en").top(5) == []
-    for i in range(3, 20):
-        index.remove(i)
-    third = index.save(tmp_path)
-    assert len(third["segments"]) == 1 and third["hidden"] is None
-    assert len(LexicalIndex.load(tmp_path, third)) == len(index) == 100 - 1 - 17 + 1
-
-
-def test_saving_unchanged_index_writes_nothing(tmp_path):
-    index = LexicalIndex.build([(1, "alpha beta", "en")])
-    manifest = index.save(tmp_path)
-    before = sorted(p.name for p in tmp_path.iterdir())
-    assert index.save(tmp_path) is manifest
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
-
-
-def test_missing_segment_fails_to_load(tmp_path):
-    index = LexicalIndex.build([(1, "alpha beta", "en")])
-    manifest = index.save(tmp_path)
-    for name in manifest["segments"]:
-        for file in (tmp_path / name).iterdir():
-            file.unlink()
-    with pytest.raises(OSError):
-        LexicalIndex.load(tmp_path, manifest)
+    frozen = index.frozen()
+    index.add(4, "after the freeze", "en")
+    frozen.save(tmp_path / "b")
+    saved = LexicalIndex.load(tmp_path / "b")
+    assert len(saved) == 2 and saved.score_all(
+        "beta gamma delta freeze", "en"
+    ).as_dict().keys() == {2, 3}
     with pytest.raises(ValueError):
-        LexicalIndex.load(tmp_path, {"nothing": 1})
+        LexicalIndex.load(tmp_path / "nothing")
 
 
-def test_prune_keeps_named_and_recent_files(tmp_path, monkeypatch):
-    index = LexicalIndex.build([(1, "alpha beta", "en")])
-    old = index.save(tmp_path)
-    index.add(2, "gamma", "en")
-    index.remove(1)
-    monkeypatch.setattr(lexical, "MIN_MERGE", 0)
-    new = index.save(tmp_path)
-    prune(tmp_path, set(new["segments"]))
-    assert (tmp_path / old["segments"][0]).exists()  # too recent to delete
-    monkeypatch.setattr(lexical, "KEEP_SECONDS", -1)
-    prune(tmp_path, set(new["segments"]))
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(new["segments"])
-    assert LexicalIndex.load(tmp_path, new).score_all("gamma", "en").top(1)[0][0] == 2
+def test_the_best_k_and_any_other_claim_score_as_in_the_full_list(tmp_path):
+    rng = random.Random(5)
+    docs = random_docs(rng, range(1, 300))
+    LexicalIndex.build(((i, text, "en") for i, text in docs.items()), tmp_path / "base")
+    index = LexicalIndex.load(tmp_path / "base")
+    index.remove(7)
+    for query in queries(rng):
+        full = index.score_all(query, "en").as_dict()
+        best = index.score_all(query, "en", 5)
+        assert [i for i, _ in best.top(5)] == [i for i, _ in index.score_all(query, "en").top(5)]
+        assert best.of(sorted(full)) == full and best.of([7, 9999]) == {}
+        with pytest.raises(ValueError):
+            best.as_dict()
 
 
 def test_top_breaks_ties_by_id_and_respects_k():

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from claims.config import DENSE_WEIGHT, EXACT_LIMIT, NPROBE
 from claims.models import HIDDEN_STATUSES, Claim
 from claims.search.changes import changes_after, last_change
 from claims.search.fusion import Match, fuse
-from claims.search.lexical import LexicalIndex, LexicalScores, prune
+from claims.search.lexical import LexicalIndex, LexicalScores
 from claims.search.vectors import TieredIndex, VectorIndex, build_dense
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class ClaimIndex:
         self.snapshot_position: int | None = None
         self.full_replays = 0
         self._opened = False
+        # The snapshot last opened or looked at: another name in CURRENT is switched to.
+        self._seen = ""
         # Set when this process must replay a non-empty log from its start (no snapshot fits).
         self._replay = False
         self._lock = threading.RLock()
@@ -91,9 +94,15 @@ class ClaimIndex:
     # --- following the log ------------------------------------------------------------------
 
     def ensure_fresh(self, session: Session) -> int:
-        """Open the newest snapshot once, then apply the log's changes after it; return how many."""
+        """Open the newest snapshot, then apply the log's changes after it; return how many.
+
+        A snapshot another process wrote since is switched to, so every process holds in
+        memory only what changed since the last one.
+        """
         if not self._opened:
             self._open_snapshot(session)
+        elif self._current_name() not in ("", self._seen):
+            self._follow(session)
         return self.catch_up(session)
 
     def catch_up(self, session: Session) -> int:
@@ -137,20 +146,29 @@ class ClaimIndex:
 
     def _apply(self, ids: list[int], rows: list[tuple[int, str, str, bytes]]) -> None:
         """Make these claims match their current rows: gone, changed or added (lock held)."""
-        if self.dense is not None:
-            self.dense.remove(ids)
-        for claim_id in ids:
-            self.lexical.remove(claim_id)
-        if not rows:
+        self.dense = _applied(self.dense, self.lexical, ids, rows)
+
+    def _follow(self, session: Session) -> None:
+        """Switch to the snapshot another process wrote, caught up on the side first.
+
+        The changes after it are applied to the new snapshot before it replaces this one, so
+        a search meanwhile never sees the index step back.
+        """
+        name = self._current_name()
+        snapshot = self._fitting(name, last_change(session))
+        if snapshot is None:
+            self._seen = name  # not retried on every request
             return
-        vectors = np.vstack([np.frombuffer(row[3], dtype=np.float32) for row in rows])
-        if self.dense is None:
-            self.dense = TieredIndex(VectorIndex(vectors.shape[1]))
-        self.dense.add([row[0] for row in rows], vectors)
-        for claim_id, text, language, _ in rows:
-            self.lexical.add(claim_id, text, language)
-        # No switch to IVF here, even past `exact_limit`: training takes tens of seconds at 10^5
-        # and would stall a request. The next snapshot is built as IVF, and processes open it.
+        dense, position = snapshot.dense, snapshot.position
+        while True:
+            while changes := changes_after(session, position, CATCH_UP_BATCH):
+                ids = sorted({claim_id for _, claim_id in changes})
+                dense = _applied(dense, snapshot.lexical, ids, self._current_rows(session, ids))
+                position = changes[-1][0]
+            with self._lock:
+                if position >= self.position:
+                    self._use(snapshot, dense, position)
+                    return
 
     def _build_dense(self, ids: list[int], matrix: np.ndarray) -> VectorIndex:
         """Build the dense index these settings call for, and record its recall."""
@@ -192,18 +210,30 @@ class ClaimIndex:
             self._opened = True
             # Until a snapshot fits, a log that already holds changes is replayed in full.
             self._replay = newest > 0
-            loaded = self._load(self.path / self._current_name()) if self.path.exists() else None
-            if loaded is None:
-                return
-            meta, dense, lexical = loaded
-            if meta.get("model") != self.model or meta.get("position", 0) > newest:
-                # Another model's, or another database's (it holds changes this one never had).
-                log.info("index: snapshot %s does not fit this database; replaying the log", meta)
-                return
-            self.dense, self.lexical = dense, lexical
-            self.recall = float(meta.get("recall", 1.0))
-            self.position = self.snapshot_position = int(meta["position"])
-            self._replay = False
+            self._seen = self._current_name()
+            snapshot = self._fitting(self._seen, newest)
+            if snapshot is not None:
+                self._use(snapshot, snapshot.dense, snapshot.position)
+                self._replay = False
+
+    def _fitting(self, name: str, newest: int) -> _Snapshot | None:
+        """Read a snapshot if it fits this model and a log that has reached `newest`."""
+        loaded = self._load(self.path / name) if name else None
+        if loaded is None:
+            return None
+        meta, dense, lexical = loaded
+        if meta.get("model") != self.model or meta.get("position", 0) > newest:
+            # Another model's, or another database's (it holds changes this one never had).
+            log.info("index: snapshot %s does not fit this database; replaying the log", meta)
+            return None
+        recall = float(meta.get("recall", 1.0))
+        return _Snapshot(name, int(meta["position"]), recall, dense, lexical)
+
+    def _use(self, snapshot: _Snapshot, dense: TieredIndex | None, position: int) -> None:
+        """Hold a snapshot's indexes, caught up to `position` (lock held)."""
+        self.dense, self.lexical, self.position = dense, snapshot.lexical, position
+        self.recall, self.snapshot_position = snapshot.recall, snapshot.position
+        self._seen = snapshot.name
 
     def _current_name(self) -> str:
         """Return the name of the current snapshot folder ('' when there is none)."""
@@ -223,7 +253,7 @@ class ClaimIndex:
                 vectors = VectorIndex.load(folder / "dense.faiss", mmap=self.mmap)
                 vectors.set_nprobe(self.nprobe)
                 dense = TieredIndex(vectors)
-            lexical = LexicalIndex.load(self.path / "lexical", meta["lexical"], mmap=self.mmap)
+            lexical = LexicalIndex.load(folder / "lexical")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             log.warning("index: snapshot %s unreadable (%s); replaying the log", folder, exc)
             return None
@@ -245,41 +275,55 @@ class ClaimIndex:
             with self._lock:
                 position, dense = self.position, self.dense
                 ids, matrix = dense.vectors() if dense is not None else ([], None)
-                manifest = self.lexical.save(self.path / "lexical")
+                lexical = self.lexical.frozen()
             name = f"snapshot-{position:012d}-{time.time_ns()}"
             tmp = self.path / f".{name}"
             tmp.mkdir()
+            lexical.save(tmp / "lexical")
             recall = 1.0
             if ids:
                 built = build_dense(ids, matrix, exact_limit=self.exact_limit, nprobe=self.nprobe)
                 built.index.save(tmp / "dense.faiss")
                 recall = built.recall
             meta = {"model": self.model, "position": position, "count": len(ids)}
-            meta |= {"recall": recall, "lexical": manifest}
+            meta["recall"] = recall
             (tmp / "meta.json").write_text(json.dumps(meta))
             previous = self._current_name()
             tmp.rename(self.path / name)
             _write_atomically(self.path / CURRENT, name)
-            self._prune({name, previous}, manifest)
+            self._prune({name, previous})
             self.snapshot_position = position
+            self._adopt(name, position)
             log.info("index: wrote %s (%d claims, change %d)", name, len(ids), position)
             return True
 
-    def _prune(self, keep: set[str], manifest: dict) -> None:
-        """Delete snapshots other than these, and BM25 files no kept snapshot names."""
-        files = _files(manifest)
+    def _adopt(self, name: str, position: int) -> None:
+        """Switch to the snapshot just written if nothing was applied meanwhile.
+
+        Its memory-mapped files then replace what this process held in memory; otherwise
+        the next ensure_fresh switches to it.
+        """
+        snapshot = self._fitting(name, position)
+        with self._lock:
+            if snapshot is not None and self.position == position:
+                self._use(snapshot, snapshot.dense, position)
+
+    def _prune(self, keep: set[str]) -> None:
+        """Delete snapshots other than these, and the unfinished ones of killed writers.
+
+        A process reading a deleted snapshot keeps reading it: its files are already open.
+        """
         for entry in self.path.iterdir():
             if entry.name.startswith(("snapshot-", ".snapshot-")) and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
-            elif entry.name in keep:
-                files |= _files(_read_json(entry / "meta.json").get("lexical"))
-        prune(self.path / "lexical", files)
+        # Where the numpy BM25 of earlier versions kept its segments.
+        shutil.rmtree(self.path / "lexical", ignore_errors=True)
 
     def score(self, vector: np.ndarray, text: str, language: str, claim_id: int) -> Match:
         """Return the fused match score of a text against one indexed claim."""
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         dense = float(self.dense.reconstruct(claim_id) @ query) if self.dense else 0.0
-        lexical = self.lexical.score_all(text, language).of([claim_id]).get(claim_id, 0.0)
+        lexical = self.lexical.score_all(text, language, 0).of([claim_id]).get(claim_id, 0.0)
         return fuse({claim_id: dense}, {claim_id: lexical}, self.dense_weight)[0]
 
     def match(
@@ -299,7 +343,7 @@ class ClaimIndex:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         if scored is None:
-            scored = self.lexical.score_all(text, language)
+            scored = self.lexical.score_all(text, language, depth)
         return self._fused(dense, query[0], dense.search(query, depth)[0], scored, depth)
 
     def match_many(
@@ -320,7 +364,7 @@ class ClaimIndex:
             return [[] for _ in texts]
         queries = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
         hits = dense.search(queries, depth)
-        scored = self.lexical.score_many(texts, languages)
+        scored = self.lexical.score_many(texts, languages, depth)
         return [
             self._fused(dense, query, found, lexical, depth, threshold)
             for query, found, lexical in zip(queries, hits, scored, strict=True)
@@ -365,7 +409,7 @@ class ClaimIndex:
         on busy ones it costs nothing more than scoring one after the other.
         """
         lexical = self.lexical
-        scoring = self._helper().submit(lexical.score_all, text, language)
+        scoring = self._helper().submit(lexical.score_all, text, language, depth)
         try:
             vector = encode(text)
         finally:
@@ -379,6 +423,41 @@ class ClaimIndex:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="claims-bm25")
                 self._pool_pid = os.getpid()
             return self._pool
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A snapshot read from its folder: where it stands in the log, and its indexes."""
+
+    name: str
+    position: int
+    recall: float
+    dense: TieredIndex | None
+    lexical: LexicalIndex
+
+
+def _applied(
+    dense: TieredIndex | None,
+    lexical: LexicalIndex,
+    ids: list[int],
+    rows: list[tuple[int, str, str, bytes]],
+) -> TieredIndex | None:
+    """Make these claims match their current rows in both indexes; return the dense one.
+
+    No switch to IVF here, even past `exact_limit`: training takes tens of seconds at 10^5
+    and would stall a request. The next snapshot is built as IVF, and processes open it.
+    """
+    if dense is not None:
+        dense.remove(ids)
+    lexical.remove_many(ids)
+    if not rows:
+        return dense
+    vectors = np.vstack([np.frombuffer(row[3], dtype=np.float32) for row in rows])
+    if dense is None:
+        dense = TieredIndex(VectorIndex(vectors.shape[1]))
+    dense.add([row[0] for row in rows], vectors)
+    lexical.add_many((claim_id, text, language) for claim_id, text, language, _ in rows)
+    return dense
 
 
 def cosine_ceiling(exact: bool, hits: list[tuple[int, float]], depth: int) -> float:
@@ -421,15 +500,3 @@ def _read_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _files(manifest: object) -> set[str]:
-    """Return the file names a saved manifest refers to."""
-    if not isinstance(manifest, dict):
-        return set()
-    names: set[str] = set()
-    for value in manifest.values():
-        names.update(
-            v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
-        )
-    return names

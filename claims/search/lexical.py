@@ -1,31 +1,36 @@
 """BM25 over claim texts, with accent folding, stop words and stemming.
 
-Documents are held in frozen segments, flat numpy arrays scored in bulk and saved as .npy
-files that other processes memory-map, plus the documents added since the last save.
+The claims of a snapshot live in a tantivy index (segments on disk, memory-mapped, shared by
+every process that opens the snapshot); the claims added or changed since are held in memory
+until the next snapshot. Texts are tokenised here, by the app's own rules, so both halves
+index the same terms, and tantivy sees them through a whitespace tokenizer.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
+import math
 import os
 import re
 import shutil
 import threading
-import time
-import uuid
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import Stemmer
+import tantivy
 
 from claims.text.lexicon import BM25_STOPWORDS, LANGUAGE_NAMES, fold, language_code
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+K1, B = 1.2, 0.75
+# Memory for tantivy's indexing buffer when a snapshot is written (its minimum is 15 MB).
+WRITER_HEAP = 64_000_000
+# Files tantivy keeps for its own locking: a new snapshot makes its own.
+_LOCK_FILES = (".tantivy-meta.lock", ".tantivy-writer.lock")
 
 
 @lru_cache(maxsize=16)
@@ -42,571 +47,415 @@ def tokenize(text: str, language: str) -> list[str]:
     return stemmer.stemWords(words) if stemmer else words
 
 
-@lru_cache(maxsize=1 << 18)
-def term_key(term: str) -> int:
-    """Return a term's stable 64-bit key (Python's own hash differs between processes)."""
-    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
+def _schema() -> tantivy.Schema:
+    """Return the schema: the claim id, and its terms counted (no positions: BM25 needs none)."""
+    builder = tantivy.SchemaBuilder()
+    # A signed integer: tantivy 0.27 silently deletes nothing by term on an unsigned field.
+    builder.add_integer_field("id", stored=False, indexed=True, fast=True)
+    builder.add_text_field("terms", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
 
 
-def term_counts(text: str, language: str) -> Counter[int]:
-    """Return how often each term occurs in a text, keyed by term_key."""
-    return Counter(term_key(term) for term in tokenize(text, language))
+SCHEMA = _schema()
 
 
-_EMPTY = np.zeros(0, dtype=np.int64)
-_ARRAYS = ("ids", "lengths", "keys", "starts", "docs", "tfs")
+def idf(count: int, df: int) -> float:
+    """Return BM25's idf of a term held by df of count documents (tantivy's formula)."""
+    return math.log(1 + (count - df + 0.5) / (df + 0.5))
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Segment:
-    """Frozen postings in flat arrays.
+def saturation(tf: float, length: float, avg_length: float) -> float:
+    """Return BM25's saturated term frequency."""
+    return tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg_length))
 
-    Documents are `ids` (ascending) with their `lengths`. Term `keys` are ascending; the
-    postings of keys[i] are docs[starts[i]:starts[i + 1]], positions into `ids`, with `tfs`.
-    """
 
-    ids: np.ndarray
-    lengths: np.ndarray
-    keys: np.ndarray
-    starts: np.ndarray
-    docs: np.ndarray
-    tfs: np.ndarray
+class _Base:
+    """A snapshot's claims in a tantivy index, opened read-only and never reloaded."""
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    def __init__(self, index: tantivy.Index, path: Path | None) -> None:
+        self.index, self.path = index, path
+        index.config_reader(reload_policy="Manual")
+        self.searcher = index.searcher()
+        self.count = self.searcher.num_docs
+        self._stats: tuple[float, float] | None = None
 
     @classmethod
-    def build(
-        cls, ids: np.ndarray, lengths: np.ndarray, keys: np.ndarray, owners: np.ndarray, tfs
-    ) -> Segment:
-        """Build a segment from documents and (term key, owner id, tf) postings."""
-        order = np.argsort(ids, kind="stable")
-        ids, lengths = ids[order].astype(np.int64), lengths[order].astype(np.int32)
-        docs = np.searchsorted(ids, owners).astype(np.int32)
-        order = np.lexsort((docs, keys))
-        unique, first = np.unique(keys[order], return_index=True)
-        starts = np.append(first, len(order)).astype(np.int64)
-        return cls(ids, lengths, unique, starts, docs[order], tfs[order].astype(np.int32))
+    def open(cls, folder: Path) -> _Base:
+        """Open a saved index; ValueError when the folder holds none."""
+        if not tantivy.Index.exists(str(folder)):
+            raise ValueError(f"no BM25 index in {folder}")
+        return cls(tantivy.Index.open(str(folder)), folder)
 
-    def postings(self, key: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return the positions and term frequencies of the documents holding a term."""
-        i = int(np.searchsorted(self.keys, np.uint64(key)))
-        if i == len(self.keys) or int(self.keys[i]) != key:
-            return _EMPTY, _EMPTY
-        span = slice(int(self.starts[i]), int(self.starts[i + 1]))
-        return self.docs[span], self.tfs[span]
+    @classmethod
+    def build(cls, documents: Iterable[tuple[int, Counter[str]]], folder: Path | None) -> _Base:
+        """Index documents into a new index, on disk in `folder` or else in memory."""
+        if folder is not None:
+            folder.mkdir(parents=True)
+        index = tantivy.Index(SCHEMA, path=str(folder) if folder else None)
+        _write(index, (), documents)
+        return cls(index, folder)
 
-    def positions(self, ids: np.ndarray) -> np.ndarray:
-        """Return the positions of those of `ids` that this segment holds."""
-        found = np.searchsorted(self.ids, ids)
-        inside = found < len(self.ids)
-        found, ids = found[inside], ids[inside]
-        return found[self.ids[found] == ids]
+    def _query(self, terms: Counter[str]) -> tantivy.Query:
+        """Return a disjunction of the terms, each weighted by how often the query has it."""
+        clauses = []
+        for term, qtf in terms.items():
+            query = tantivy.Query.term_query(SCHEMA, "terms", term, index_option="freq")
+            clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(query, float(qtf))))
+        return tantivy.Query.boolean_query(clauses)
 
-    def length_of(self, doc_id: int) -> int | None:
-        """Return a document's length, or None when the segment does not hold it."""
-        found = self.positions(np.asarray([doc_id], dtype=np.int64))
-        return int(self.lengths[found[0]]) if len(found) else None
+    def search(self, terms: Counter[str], limit: int) -> list[tuple[int, float]]:
+        """Return up to `limit` (id, raw BM25) of the best-scoring documents."""
+        if not self.count or limit <= 0:
+            return []
+        query = self._query(terms)
+        found = self.searcher.search(query, limit, count=False).hits
+        if found and self._stats is None:
+            self._stats = _statistics(query.explain(self.searcher, found[0][1]).to_json())
+        return self._ids(found)
 
-    def parts(self, hidden: set[int]) -> tuple[np.ndarray, ...]:
-        """Return (ids, lengths, keys, owners, tfs) of the documents not hidden."""
-        keys = np.repeat(self.keys, np.diff(self.starts))
-        owners, keep = self.ids[self.docs], slice(None)
-        docs_kept = slice(None)
-        if hidden:
-            gone = np.fromiter(hidden, dtype=np.int64)
-            keep = ~np.isin(owners, gone)
-            docs_kept = ~np.isin(self.ids, gone)
-        return (
-            self.ids[docs_kept],
-            self.lengths[docs_kept],
-            keys[keep],
-            owners[keep],
-            self.tfs[keep],
+    def search_ids(self, terms: Counter[str], ids: list[int]) -> list[tuple[int, float]]:
+        """Return (id, raw BM25) of those of these documents that match the terms."""
+        if not self.count or not ids:
+            return []
+        wanted = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(wanted, 0.0)),
+                (tantivy.Occur.Must, self._query(terms)),
+            ]
         )
+        return self._ids(self.searcher.search(query, len(ids), count=False).hits)
+
+    def holding(self, ids: list[int]) -> list[int]:
+        """Return which of these ids the index holds."""
+        if not self.count or not ids:
+            return []
+        query = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+        hits = self.searcher.search(query, len(ids), count=False).hits
+        return [doc_id for doc_id, _ in self._ids(hits)]
+
+    def _ids(self, hits: list[tuple[float, tantivy.DocAddress]]) -> list[tuple[int, float]]:
+        """Turn tantivy's (score, address) hits into (claim id, score)."""
+        ids = self.searcher.fast_field_values("id", [address for _, address in hits])
+        return [(int(doc_id), float(score)) for (score, _), doc_id in zip(hits, ids, strict=True)]
+
+    def doc_freq(self, term: str) -> int:
+        """Return how many documents hold a term."""
+        return self.searcher.doc_freq("terms", term) if self.count else 0
+
+    def statistics(self) -> tuple[float, float]:
+        """Return the document count and average length tantivy scores with.
+
+        tantivy 0.27's Python API shows them only in a score's explanation: the first search
+        with a hit records them, or else one probe with the commonest term does.
+        """
+        if self._stats is None and self.count:
+            [(term, _)] = self.searcher.terms_with_prefix("terms", "", limit=1)
+            query = tantivy.Query.term_query(SCHEMA, "terms", term, index_option="freq")
+            hits = self.searcher.search(query, 1, count=False).hits
+            if hits:
+                self._stats = _statistics(query.explain(self.searcher, hits[0][1]).to_json())
+        return self._stats or (float(self.count), 1.0)
+
+    def save_as(self, folder: Path, removed: set[int], added: dict[int, Counter[str]]) -> None:
+        """Write this index with some documents removed and others added as a new one.
+
+        The segment files never change once written, so the new index links to them instead
+        of copying: a snapshot of a million claims costs what changed, not a million claims.
+        """
+        if self.path is None:
+            raise ValueError("an index built in memory cannot be saved")
+        folder.mkdir(parents=True)
+        for entry in self.path.iterdir():
+            if entry.name in _LOCK_FILES:
+                continue
+            if entry.name.endswith(".json"):
+                shutil.copy2(entry, folder / entry.name)  # rewritten by the writer below
+            else:
+                os.link(entry, folder / entry.name)
+        _write(tantivy.Index.open(str(folder)), removed, added.items())
+
+
+def _write(
+    index: tantivy.Index, removed: Iterable[int], added: Iterable[tuple[int, Counter[str]]]
+) -> None:
+    """Delete and add documents in one commit, then let merges finish."""
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    for doc_id in removed:
+        writer.delete_documents_by_term("id", doc_id)
+    for doc_id, counts in added:
+        document = tantivy.Document()
+        document.add_integer("id", doc_id)
+        document.add_text("terms", " ".join(counts.elements()))
+        writer.add_document(document)
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def _statistics(explanation: str) -> tuple[float, float] | None:
+    """Read the document count and average length out of a BM25 explanation."""
+    found: dict[str, float] = {}
+    pending = [json.loads(explanation)]
+    while pending:
+        node = pending.pop()
+        description = node.get("description", "")
+        if description.startswith("N,"):
+            found["N"] = node["value"]
+        elif description.startswith("avgdl"):
+            found["avgdl"] = node["value"]
+        pending.extend(node.get("details", []))
+    if "N" not in found or "avgdl" not in found:
+        return None
+    return found["N"], found["avgdl"] or 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Frozen:
+    """The documents of a LexicalIndex at one moment: its base, less `hidden`, plus `recent`."""
+
+    base: _Base | None
+    hidden: frozenset[int]
+    recent: dict[int, Counter[str]]
 
     def save(self, folder: Path) -> None:
-        """Write the arrays into a new folder, renamed into place once complete."""
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name in _ARRAYS:
-            np.save(tmp / f"{name}.npy", getattr(self, name))
-        os.replace(tmp, folder)
-
-    @classmethod
-    def load(cls, folder: Path, mmap: bool) -> Segment:
-        """Read a saved segment, memory-mapping its arrays if asked."""
-        mode = "r" if mmap else None
-        # Plain views of the maps: slicing a np.memmap costs far more than slicing an array.
-        arrays = (np.load(folder / f"{name}.npy", mmap_mode=mode) for name in _ARRAYS)
-        return cls(*(a.view(np.ndarray) for a in arrays))
-
-
-class _Parts:
-    """Documents and postings collected one document at a time, in compact arrays."""
-
-    def __init__(self) -> None:
-        # Typed arrays, not lists: 10^6 claims make about 10^7 postings.
-        self.ids, self.lengths = array("q"), array("l")
-        self.keys, self.owners, self.tfs = array("Q"), array("q"), array("l")
-
-    def add(self, doc_id: int, counts: Counter[int]) -> None:
-        """Add one document's term counts."""
-        self.ids.append(doc_id)
-        self.lengths.append(sum(counts.values()))
-        self.keys.extend(counts.keys())
-        self.tfs.extend(counts.values())
-        self.owners.extend([doc_id] * len(counts))
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """Return (ids, lengths, keys, owners, tfs) as numpy arrays."""
-        return tuple(
-            np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, dtype=a.typecode)
-            for a in (self.ids, self.lengths, self.keys, self.owners, self.tfs)
-        )
-
-
-def _joined(parts: list[tuple[np.ndarray, ...]]) -> Segment:
-    """Build one segment from several (ids, lengths, keys, owners, tfs) tuples."""
-    dtypes = (np.int64, np.int32, np.uint64, np.int64, np.int32)
-    arrays = [
-        np.concatenate([np.asarray(p[i], dtype=dtype) for p in parts])
-        if parts
-        else np.zeros(0, dtype=dtype)
-        for i, dtype in enumerate(dtypes)
-    ]
-    return Segment.build(*arrays)
+        """Write these documents as a new index in `folder`, which must not exist yet."""
+        if self.base is None:
+            _Base.build(self.recent.items(), folder)
+        else:
+            self.base.save_as(folder, set(self.hidden), self.recent)
 
 
 @dataclass(frozen=True, slots=True)
 class LexicalScores:
-    """The documents matching a query, with scores in [0, 1]."""
+    """One query's BM25 scores scaled into [0, 1]: its best matches, and any claim's on request.
 
-    ids: np.ndarray
-    values: np.ndarray
+    `hits` holds every match when `complete`, else the best ones; `more` scores other ids.
+    """
+
+    hits: dict[int, float]
+    complete: bool = True
+    more: Callable[[list[int]], dict[int, float]] | None = None
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """Return up to k (id, score) pairs, best first, ties by id."""
-        ids, values = self.ids, self.values
-        if len(values) > k > 0:
-            kth = np.partition(values, len(values) - k)[len(values) - k]
-            keep = values >= kth
-            ids, values = ids[keep], values[keep]
-        order = np.lexsort((ids, -values))[: max(k, 0)]
-        return list(zip(ids[order].tolist(), values[order].tolist(), strict=True))
+        return sorted(self.hits.items(), key=lambda hit: (-hit[1], hit[0]))[: max(k, 0)]
 
     def of(self, wanted: Iterable[int]) -> dict[int, float]:
         """Return the scores of these ids (those that match at all)."""
-        keep = np.isin(self.ids, np.fromiter(wanted, dtype=np.int64))
-        return dict(zip(self.ids[keep].tolist(), self.values[keep].tolist(), strict=True))
+        wanted = list(wanted)
+        found = {i: self.hits[i] for i in wanted if i in self.hits}
+        missing = [i for i in wanted if i not in self.hits]
+        if missing and not self.complete and self.more is not None:
+            found |= self.more(missing)
+        return found
 
     def as_dict(self) -> dict[int, float]:
         """Return every matching id with its score."""
-        return dict(zip(self.ids.tolist(), self.values.tolist(), strict=True))
+        if not self.complete:
+            raise ValueError("these scores hold only the best matches")
+        return dict(self.hits)
 
 
-@dataclass(frozen=True, slots=True)
-class _Query:
-    """A query's terms with their alive postings (per segment) and idf."""
-
-    terms: Counter[int]
-    postings: list[dict[int, tuple[np.ndarray, np.ndarray]]]
-    idf: dict[int, float]
-    avg: float
-    self_score: float
-
-
-def _idf(count: int, df: int) -> float:
-    """Return BM25's idf of a term held by df of count documents."""
-    return float(np.log(1 + (count - df + 0.5) / (df + 0.5)))
-
-
-def _keys(scores: dict[int, float]) -> np.ndarray:
-    """Return a score dict's ids as an array."""
-    return np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-
-
-def _values(scores: dict[int, float]) -> np.ndarray:
-    """Return a score dict's scores as an array."""
-    return np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-
-
-def _scaled(query: _Query, ids: list[np.ndarray], raw: list[np.ndarray]) -> LexicalScores:
-    """Scale raw BM25 by the query's own score, capped at 1."""
-    return LexicalScores(
-        np.concatenate(ids), np.minimum(1.0, np.concatenate(raw) / query.self_score)
-    )
-
-
-# A save folds recent changes into a small delta segment. Once they outgrow this share of
-# the base (and MIN_MERGE documents), everything is merged into one new base instead.
-MERGE_SHARE = 0.125
-MIN_MERGE = 20_000
-# Saved files no manifest names are deleted only once this old: a reader may be opening them.
-KEEP_SECONDS = 600
-
-
-class _Scratch:
-    """Zeroed arrays reused by every query, cleaned after each use.
-
-    A fresh 8 MB array per query at 10^6 claims cost its page faults and a full scan for the
-    non-zero entries; a reused one, plus a byte per document flagging the touched ones, does not.
-    """
-
-    def __init__(self) -> None:
-        self.sums = np.zeros(0)
-        self.touched = np.zeros(0, dtype=bool)
-
-    def accumulate(
-        self, size: int, parts: Iterable[tuple[np.ndarray, np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Sum (positions, weights) parts; return the touched positions, ascending, and sums."""
-
-        def fill(sums: np.ndarray, touched: np.ndarray) -> None:
-            for positions, weights in parts:
-                sums[positions] += weights
-                touched[positions] = True
-
-        return self._summed(size, fill)
-
-    def add_at(
-        self, size: int, positions: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Like accumulate, for positions that may repeat: they add up in array order."""
-
-        def fill(sums: np.ndarray, touched: np.ndarray) -> None:
-            np.add.at(sums, positions, weights)
-            touched[positions] = True
-
-        return self._summed(size, fill)
-
-    def _summed(
-        self, size: int, fill: Callable[[np.ndarray, np.ndarray], None]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Let fill add into the zeroed arrays; return what it touched and the sums, then clean."""
-        if len(self.sums) < size:
-            self.sums, self.touched = np.zeros(size), np.zeros(size, dtype=bool)
-        sums, touched = self.sums[:size], self.touched[:size]
-        try:
-            fill(sums, touched)
-            hit = np.flatnonzero(touched)
-            found = sums[hit]
-        except BaseException:
-            sums.fill(0.0)  # rare: leave nothing behind for the next query
-            touched.fill(False)
-            raise
-        sums[hit] = 0.0
-        touched[hit] = False
-        return hit, found
+_NOTHING = LexicalScores({})
 
 
 class LexicalIndex:
     """BM25 (Okapi) over documents keyed by claim id; safe for concurrent reads.
 
-    A document is alive in exactly one place: the recent additions (dicts) or one segment.
-    `hidden[i]` lists the ids removed or replaced in segment i since it was frozen.
+    A document is alive in exactly one place: the base (a snapshot's tantivy index) unless
+    its id is in `hidden`, or the recent additions held in memory.
     """
 
-    def __init__(
-        self,
-        segments: list[Segment] | None = None,
-        hidden: set[int] | None = None,  # ids removed from the first segment since saved
-        k1: float = 1.2,
-        b: float = 0.75,
-    ) -> None:
-        self.k1, self.b = k1, b
-        self._segments = list(segments or [])
-        self._hidden: list[set[int]] = [set() for _ in self._segments]
-        self._masks: list[np.ndarray | None] = [None for _ in self._segments]
-        self._recent: dict[int, Counter[int]] = {}
-        self._postings: dict[int, dict[int, int]] = {}
-        self._count = sum(len(s) for s in self._segments)
-        self._total_length = sum(int(s.lengths.sum()) for s in self._segments)
-        # What was last saved or loaded, while nothing has changed since.
-        self._manifest: dict | None = None
-        # The saved names of the leading segments already on disk.
-        self._names: list[str] = []
+    def __init__(self, base: _Base | None = None) -> None:
+        self._base = base
+        self._hidden: set[int] = set()
+        self._recent: dict[int, Counter[str]] = {}
+        self._postings: dict[str, dict[int, int]] = {}
+        self._recent_length = 0
         self._lock = threading.Lock()
-        self._scratch = _Scratch()  # used under the lock
-        if hidden and self._segments:
-            self._hide_in_base(np.fromiter(hidden, dtype=np.int64))
-
-    def _hide_in_base(self, ids: np.ndarray) -> None:
-        """Hide saved-as-removed documents of the first segment, in one vectorised pass."""
-        base = self._segments[0]
-        found = base.positions(ids)
-        self._hidden[0] = set(base.ids[found].tolist())
-        self._count -= len(found)
-        self._total_length -= int(base.lengths[found].sum())
 
     def __len__(self) -> int:
-        return self._count
+        base = self._base.count - len(self._hidden) if self._base else 0
+        return base + len(self._recent)
 
     def layout(self) -> tuple[int, int]:
-        """Return how many segments there are and how many documents are not yet frozen."""
-        return len(self._segments), len(self._recent)
+        """Return how many segments the base has and how many documents are recent."""
+        return (self._base.searcher.num_segments if self._base else 0), len(self._recent)
 
     @classmethod
-    def build(cls, documents: Iterable[tuple[int, str, str]]) -> LexicalIndex:
-        """Index many (id, text, language) documents at once, into one segment."""
-        parts = _Parts()
-        for doc_id, text, language in documents:
-            parts.add(doc_id, term_counts(text, language))
-        return cls([_joined([parts.arrays()])])
+    def build(
+        cls, documents: Iterable[tuple[int, str, str]], folder: Path | None = None
+    ) -> LexicalIndex:
+        """Index many (id, text, language) documents at once, in `folder` or in memory."""
+        counted = ((doc_id, Counter(tokenize(text, lang))) for doc_id, text, lang in documents)
+        return cls(_Base.build(counted, folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Open an index saved in a folder; ValueError when it holds none."""
+        return cls(_Base.open(folder))
+
+    def frozen(self) -> Frozen:
+        """Return the documents alive now, to save once the caller's lock is released."""
+        with self._lock:
+            return Frozen(self._base, frozenset(self._hidden), dict(self._recent))
+
+    def add_many(self, documents: Iterable[tuple[int, str, str]]) -> None:
+        """Index (id, text, language) documents, replacing earlier versions of the same ids."""
+        counted = [(doc_id, Counter(tokenize(text, lang))) for doc_id, text, lang in documents]
+        self.remove_many([doc_id for doc_id, _ in counted])
+        with self._lock:
+            for doc_id, counts in counted:
+                self._forget(doc_id)
+                self._recent[doc_id] = counts
+                self._recent_length += counts.total()
+                for term, tf in counts.items():
+                    self._postings.setdefault(term, {})[doc_id] = tf
 
     def add(self, doc_id: int, text: str, language: str) -> None:
         """Index one document, replacing any earlier version with the same id."""
-        counts = term_counts(text, language)
+        self.add_many([(doc_id, text, language)])
+
+    def remove_many(self, ids: Iterable[int]) -> None:
+        """Forget documents; unknown ids are ignored."""
+        ids = list(ids)
+        in_base = self._base.holding(ids) if self._base else []
         with self._lock:
-            self._remove_locked(doc_id)
-            self._recent[doc_id] = counts
-            for key, tf in counts.items():
-                self._postings.setdefault(key, {})[doc_id] = tf
-            self._count += 1
-            self._total_length += sum(counts.values())
-            self._manifest = None
+            for doc_id in ids:
+                self._forget(doc_id)
+            self._hidden.update(in_base)
 
     def remove(self, doc_id: int) -> None:
-        """Forget one document; unknown ids are ignored."""
-        with self._lock:
-            self._remove_locked(doc_id)
+        """Forget one document; an unknown id is ignored."""
+        self.remove_many([doc_id])
 
-    def _remove_locked(self, doc_id: int) -> None:
-        """Remove a document wherever it is alive, while holding the lock."""
+    def _forget(self, doc_id: int) -> None:
+        """Drop a recent document, while holding the lock."""
         counts = self._recent.pop(doc_id, None)
-        if counts is not None:
-            for key in counts:
-                del self._postings[key][doc_id]
-                if not self._postings[key]:
-                    del self._postings[key]
-            self._forget(sum(counts.values()))
+        if counts is None:
             return
-        for i, segment in enumerate(self._segments):
-            length = None if doc_id in self._hidden[i] else segment.length_of(doc_id)
-            if length is not None:
-                self._hidden[i].add(doc_id)
-                self._masks[i] = None
-                self._forget(length)
-                return
+        self._recent_length -= counts.total()
+        for term in counts:
+            del self._postings[term][doc_id]
+            if not self._postings[term]:
+                del self._postings[term]
 
-    def _forget(self, length: int) -> None:
-        """Account for one document gone."""
-        self._count -= 1
-        self._total_length -= length
-        self._manifest = None
-
-    def _alive(self, i: int) -> np.ndarray | None:
-        """Return segment i's mask of documents not hidden, or None when all are alive."""
-        if not self._hidden[i]:
-            return None
-        if self._masks[i] is None:
-            mask = np.ones(len(self._segments[i]), dtype=bool)
-            gone = np.fromiter(self._hidden[i], dtype=np.int64)
-            mask[self._segments[i].positions(gone)] = False
-            self._masks[i] = mask
-        return self._masks[i]
-
-    def _weight(self, tf, length, avg_length: float):
-        """Return BM25's saturated term frequency (scalars or arrays alike)."""
-        norm = self.k1 * (1 - self.b + self.b * length / avg_length)
-        return tf * (self.k1 + 1) / (tf + norm)
-
-    def _segment_postings(self, keys: list[int]) -> list[dict[int, tuple]]:
-        """Return, for each segment, the alive postings of each query term."""
-        found = []
-        for i, segment in enumerate(self._segments):
-            mask, by_key = self._alive(i), {}
-            for key in keys:
-                docs, tfs = segment.postings(key)
-                if mask is not None and len(docs):
-                    keep = mask[docs]
-                    docs, tfs = docs[keep], tfs[keep]
-                by_key[key] = (docs, tfs)
-            found.append(by_key)
-        return found
-
-    def _prepare(self, terms: Counter[int]) -> _Query:
-        """Gather a query's alive postings, idf and self score, while holding the lock."""
-        n, avg = self._count, self._total_length / self._count or 1.0
-        postings = self._segment_postings(list(terms))
-        df = {
-            key: sum(len(p[key][0]) for p in postings) + len(self._postings.get(key, ()))
-            for key in terms
-        }
-        idf = {key: _idf(n, d) for key, d in df.items()}
-        return _Query(terms, postings, idf, avg, self._self_score(terms, idf, avg))
-
-    def _self_score(self, terms: Counter[int], idf: dict[int, float], avg: float) -> float:
-        """Return the query's BM25 against itself, which scales its scores into [0, 1]."""
-        query_length = sum(terms.values())
-        return sum(
-            qtf * idf[key] * self._weight(qtf, query_length, avg) for key, qtf in terms.items()
-        )
-
-    def _term_weights(self, query: _Query, key: int, tfs, lengths):
-        """Return one query term's BM25 contribution to documents (unscaled)."""
-        return query.terms[key] * query.idf[key] * self._weight(tfs, lengths, query.avg)
-
-    def score_all(self, text: str, language: str) -> LexicalScores:
-        """Score every matching document, each scaled into [0, 1].
+    def score_all(self, text: str, language: str, k: int | None = None) -> LexicalScores:
+        """Score the matching documents, each scaled into [0, 1]: all of them, or the best k.
 
         A score is the document's BM25 divided by the query's BM25 against itself, so an
         identical text scores 1 whatever its length; that makes it fusable with cosine.
         """
-        terms = term_counts(text, language)
-        if not terms or not self._count:
-            return LexicalScores(_EMPTY, np.zeros(0))
+        terms = Counter(tokenize(text, language))
+        if not terms or not len(self):
+            return _NOTHING
+        base = self._base
+        if base is None:
+            with self._lock:
+                return LexicalScores(self._own_statistics(terms).scaled(()))
+        query = _Scoring.of_base(base, terms)
         with self._lock:
-            query = self._prepare(terms)
-            ids, raw = self._all_matches(query)
-            recent = self._recent_scores(query)
-        return _scaled(query, [*ids, _keys(recent)], [*raw, _values(recent)])
+            hidden = frozenset(self._hidden)
+            query = query.with_recent(self._postings, self._recent, rounded=True)
+        limit = base.count if k is None else k + len(hidden)
+        found = base.search(terms, limit)
+        hits = query.scaled(hit for hit in found if hit[0] not in hidden)
+        if k is None or len(found) < limit:
+            return LexicalScores(hits)
 
-    def _all_matches(self, query: _Query) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Return the ids and raw scores of every matching segment document."""
-        ids, raw = [], []
-        for segment, by_key in zip(self._segments, query.postings, strict=True):
-            weights = (
-                (docs, self._term_weights(query, key, tfs, segment.lengths[docs]))
-                for key, (docs, tfs) in by_key.items()
-            )
-            hit, scores = self._scratch.accumulate(len(segment), weights)
-            ids.append(segment.ids[hit])
-            raw.append(scores)
-        return ids, raw
+        def more(ids: list[int]) -> dict[int, float]:
+            alive = [doc_id for doc_id in ids if doc_id not in hidden]
+            return query.without_recent().scaled(base.search_ids(terms, alive))
 
-    def score_many(self, texts: list[str], languages: list[str]) -> list[LexicalScores]:
-        """Return what score_all gives each text, the same to the last bit, but faster.
+        return LexicalScores(hits, complete=False, more=more)
 
-        Each query's postings are gathered from a segment in one vectorised pass, instead of
-        a few numpy calls per term: linking an import's thousand claims was mostly that
-        per-call overhead. The sums still add each term's weights in the query's term order.
-        """
-        counted = [term_counts(t, lang) for t, lang in zip(texts, languages, strict=True)]
-        with self._lock:
-            return [self._gathered(terms) for terms in counted]
+    def score_many(
+        self, texts: list[str], languages: list[str], k: int | None = None
+    ) -> list[LexicalScores]:
+        """Return what score_all gives each text."""
+        return [self.score_all(t, lang, k) for t, lang in zip(texts, languages, strict=True)]
 
-    def _gathered(self, terms: Counter[int]) -> LexicalScores:
-        """Score one query like score_all, while holding the lock."""
-        if not terms or not self._count:
-            return LexicalScores(_EMPTY, np.zeros(0))
-        n, avg = self._count, self._total_length / self._count or 1.0
-        keys = np.fromiter(terms, dtype=np.uint64, count=len(terms))
-        found = [self._gather(i, keys) for i in range(len(self._segments))]
-        df = sum((np.bincount(of, minlength=len(keys)) for _, _, of in found), np.zeros(len(keys)))
-        idf = {
-            key: _idf(n, int(d) + len(self._postings.get(key, ())))
-            for key, d in zip(terms, df, strict=True)
-        }
-        query = _Query(terms, [], idf, avg, self._self_score(terms, idf, avg))
-        per_key = np.array([qtf * idf[key] for key, qtf in terms.items()])
-        ids, raw = [], []
-        for segment, (docs, tfs, of) in zip(self._segments, found, strict=True):
-            weights = per_key[of] * self._weight(tfs, segment.lengths[docs], avg)
-            hit, scores = self._scratch.add_at(len(segment), docs, weights)
-            ids.append(segment.ids[hit])
-            raw.append(scores)
-        recent = self._recent_scores(query)
-        return _scaled(query, [*ids, _keys(recent)], [*raw, _values(recent)])
+    def _own_statistics(self, terms: Counter[str]) -> _Scoring:
+        """Score a query on the recent documents alone, by their own statistics (lock held)."""
+        count = len(self._recent)
+        average = self._recent_length / count if count else 1.0
+        df = {term: len(self._postings.get(term, ())) for term in terms}
+        return _Scoring(terms, count, average, df).with_recent(
+            self._postings, self._recent, rounded=False
+        )
 
-    def _gather(self, i: int, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return segment i's alive postings of these keys: docs, tfs and the key of each."""
-        segment, mask = self._segments[i], self._alive(i)
-        at = np.searchsorted(segment.keys, keys)
-        inside = at < len(segment.keys)
-        hit = np.zeros(len(keys), dtype=bool)
-        hit[inside] = segment.keys[at[inside]] == keys[inside]
-        starts = np.where(hit, segment.starts[np.minimum(at, len(segment.keys) - 1)], 0)
-        counts = np.where(hit, segment.starts[np.minimum(at + 1, len(segment.keys))] - starts, 0)
-        of = np.repeat(np.arange(len(keys)), counts)
-        # Each posting's index: its term's start plus its rank within the term.
-        flat = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(len(of))
-        docs, tfs = segment.docs[flat], segment.tfs[flat]
-        if mask is not None and len(docs):
-            keep = mask[docs]
-            docs, tfs, of = docs[keep], tfs[keep], of[keep]
-        return docs, tfs, of
 
-    def _recent_scores(self, query: _Query) -> dict[int, float]:
-        """Score the documents added since the last freeze, while holding the lock."""
-        scores: dict[int, float] = {}
-        for key in query.terms:
-            for doc_id, tf in self._postings.get(key, {}).items():
-                length = sum(self._recent[doc_id].values())
-                weight = self._term_weights(query, key, tf, length)
-                scores[doc_id] = scores.get(doc_id, 0.0) + weight
-        return scores
+def fieldnorm(length: int) -> int:
+    """Return a document length as tantivy stores it: exact below 24, then on a log scale.
 
-    def save(self, folder: Path) -> dict:
-        """Write what changed since the last save into `folder`; return the manifest to keep."""
-        with self._lock:
-            if self._manifest is not None:
-                return self._manifest
-            folder.mkdir(parents=True, exist_ok=True)
-            self._freeze()
-            for segment in self._segments[len(self._names) :]:
-                name = f"segment-{uuid.uuid4().hex[:12]}"
-                segment.save(folder / name)
-                self._names.append(name)
-            hidden = None
-            if self._hidden and self._hidden[0]:
-                hidden = f"hidden-{uuid.uuid4().hex[:12]}.npy"
-                np.save(folder / hidden, np.fromiter(self._hidden[0], dtype=np.int64))
-            self._manifest = {"segments": list(self._names), "hidden": hidden, "count": self._count}
-            return self._manifest
+    This is Lucene's one-byte length encoding, which tantivy follows; recent documents are
+    scored with it so that a claim scores the same before and after it enters a snapshot.
+    """
+    if length < 24:
+        return length
+    rest = length - 24
+    shift = max(rest.bit_length() - 4, 0)
+    if shift == 0:
+        return length
+    return 24 + ((rest >> shift) << shift)
 
-    def _freeze(self) -> None:
-        """Fold recent documents into the delta segment, or everything into a new base."""
-        base = len(self._segments[0]) - len(self._hidden[0]) if self._segments else 0
-        changed = self._count - base + sum(len(h) for h in self._hidden)
-        merge_all = not base or changed > max(MIN_MERGE, base * MERGE_SHARE)
-        first = 0 if merge_all else 1
-        parts = [
-            segment.parts(hidden)
-            for segment, hidden in zip(self._segments[first:], self._hidden[first:], strict=True)
-        ]
-        parts.append(self._recent_parts())
-        keep = self._segments[:first]
-        delta = _joined(parts)
-        self._segments = keep + ([delta] if len(delta) or not keep else [])
-        self._hidden = self._hidden[:first] + [set()] * (len(self._segments) - first)
-        self._masks = self._masks[:first] + [None] * (len(self._segments) - first)
-        self._names = self._names[:first]
-        self._recent, self._postings = {}, {}
 
-    def _recent_parts(self) -> tuple[np.ndarray, ...]:
-        """Return (ids, lengths, keys, owners, tfs) of the recent documents."""
-        parts = _Parts()
-        for doc_id, counts in self._recent.items():
-            parts.add(doc_id, counts)
-        return parts.arrays()
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """One query's BM25 statistics, its score against itself, and the recent documents' raw scores.
+
+    With a base, every score uses the base's statistics, the ones tantivy scores its hits
+    with; a claim added since counts once the next snapshot holds it.
+    """
+
+    terms: Counter[str]
+    count: float
+    average: float
+    df: dict[str, int]
+    recent: dict[int, float] | None = None
 
     @classmethod
-    def load(cls, folder: Path, manifest: dict, mmap: bool = True) -> LexicalIndex:
-        """Open the segments a manifest names; raise OSError or ValueError when they are gone."""
-        try:
-            names = list(manifest["segments"])
-            hidden_name = manifest.get("hidden")
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"not a lexical manifest: {manifest!r}") from error
-        segments = [Segment.load(folder / name, mmap) for name in names]
-        hidden = set(np.load(folder / hidden_name).tolist()) if hidden_name else set()
-        index = cls(segments, hidden)
-        index._names = names
-        index._manifest = manifest
-        return index
+    def of_base(cls, base: _Base, terms: Counter[str]) -> _Scoring:
+        """Read the statistics of the base, as tantivy scores with them."""
+        count, average = base.statistics()
+        return cls(terms, count, average, {term: base.doc_freq(term) for term in terms})
 
+    def weight(self, term: str) -> float:
+        """Return a query term's idf times how often the query holds it."""
+        return self.terms[term] * idf(self.count, self.df[term])
 
-def prune(folder: Path, keep: set[str]) -> None:
-    """Delete saved segments and hidden lists no manifest in `keep` names, once old enough."""
-    if not folder.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for entry in folder.iterdir():
-        if entry.name in keep or entry.stat().st_mtime > cutoff:
-            continue
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+    @property
+    def ceiling(self) -> float:
+        """Return the query's BM25 against itself."""
+        length = self.terms.total()
+        return sum(
+            self.weight(term) * saturation(qtf, length, self.average)
+            for term, qtf in self.terms.items()
+        )
+
+    def with_recent(
+        self, postings: dict[str, dict[int, int]], recent: dict[int, Counter[str]], rounded: bool
+    ) -> _Scoring:
+        """Score the recent documents that hold a query term (the caller holds their lock)."""
+        scores: dict[int, float] = {}
+        for term in self.terms:
+            weight = self.weight(term)
+            for doc_id, tf in postings.get(term, {}).items():
+                length = recent[doc_id].total()
+                length = fieldnorm(length) if rounded else length
+                scores[doc_id] = scores.get(doc_id, 0.0) + weight * saturation(
+                    tf, length, self.average
+                )
+        return _Scoring(self.terms, self.count, self.average, self.df, scores)
+
+    def without_recent(self) -> _Scoring:
+        """Return these statistics with no recent document scored."""
+        return _Scoring(self.terms, self.count, self.average, self.df, {})
+
+    def scaled(self, found: Iterable[tuple[int, float]]) -> dict[int, float]:
+        """Scale raw BM25 (base hits, then recent ones) by the query's own score, capped at 1."""
+        ceiling = self.ceiling
+        if ceiling <= 0:
+            return {}
+        raw = (*found, *(self.recent or {}).items())
+        return {doc_id: min(1.0, score / ceiling) for doc_id, score in raw}

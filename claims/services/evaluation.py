@@ -89,6 +89,8 @@ def store_collection(
         mapping.update({c.id: d.doc_id for c, d in zip(claims, batch, strict=True)})
         progress(len(batch))
     index.catch_up(session)
+    # Searched as `claims import` leaves an instance: from a snapshot, BM25 in tantivy.
+    index.write_snapshot()
     return mapping
 
 
