@@ -95,6 +95,35 @@ def test_another_process_applies_only_the_changes_after_its_snapshot(setup):
     )
 
 
+def test_a_process_switches_to_a_newer_snapshot_caught_up_first(setup):
+    session, embedder, index = setup
+    assert index.write_snapshot()
+    reader = ClaimIndex(index.path, index.model)
+    reader.ensure_fresh(session)
+    first = reader.snapshot_position
+    data = ArticleIn(title="C", source="Outlet C", body="Prices rose 4% in May, the office said.")
+    ingest_batch(session, embedder, index, [data], SETTINGS)
+    assert reader.ensure_fresh(session) > 0 and reader.lexical.layout()[1] > 0
+    # Another process writes a snapshot, then imports more: the reader moves to that
+    # snapshot and applies only what followed it, holding nothing else in memory.
+    assert index.write_snapshot()
+    (late,) = ingest_batch(
+        session,
+        embedder,
+        index,
+        [ArticleIn(title="D", source="D", body=BODY_B + " Late.")],
+        SETTINGS,
+    )
+    reader.ensure_fresh(session)
+    assert reader.snapshot_position == index.snapshot_position > first
+    assert reader.position == index.position and reader.full_replays == 0
+    assert reader.lexical.layout()[1] == len(late.claims)
+    assert sorted(reader.dense.ids()) == claim_ids(session)
+    assert reader.lexical.score_all(BODY_B, "en").as_dict() == (
+        index.lexical.score_all(BODY_B, "en").as_dict()
+    )
+
+
 def test_a_claim_set_aside_or_deleted_leaves_every_process_that_catches_up(setup):
     session, _, index = setup
     index.write_snapshot()
