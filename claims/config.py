@@ -92,6 +92,10 @@ class Config:
         self.ORGANISATION_URL = os.environ.get("CLAIMS_ORGANISATION_URL") or ""
         # Scheme and host readers use, e.g. https://factcheck.example; unset means this request's.
         self.PUBLIC_BASE_URL = os.environ.get("CLAIMS_PUBLIC_BASE_URL") or ""
+        # Importing by URL never fetches from private, local or reserved addresses; these
+        # comma-separated hosts or networks are let through (e.g. 127.0.0.1, 10.1.0.0/16).
+        self.FETCH_ALLOW = os.environ.get("CLAIMS_FETCH_ALLOW") or ""
+        self.FETCH_MAX_BYTES = int(os.environ.get("CLAIMS_FETCH_MAX_BYTES") or 10_000_000)
 
     def as_dict(self) -> dict[str, object]:
         """Return the settings as a mapping for app.config."""

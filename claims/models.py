@@ -76,6 +76,7 @@ class Article(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", index=True)
     title: str = Field(max_length=500)
+    author: str | None = Field(default=None, max_length=300)
     url: str | None = Field(default=None, max_length=2000, unique=True)
     published_at: date | None = Field(default=None, index=True)
     language: str = Field(max_length=8, index=True)

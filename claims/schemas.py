@@ -51,27 +51,19 @@ def _check_url(value: str | None) -> str | None:
     return value
 
 
-class ArticleIn(SQLModel):
-    """An article to import."""
+class _ArticleFields(SQLModel):
+    """The optional fields of an article, and how they are checked."""
 
-    title: str = Field(min_length=1, max_length=500)
-    source: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1)
     url: str | None = Field(default=None, max_length=2000)
+    author: str | None = Field(default=None, max_length=300)
     published_at: date | None = None
     language: str | None = Field(default=None, max_length=8)
 
-    @field_validator("url", "published_at", "language", mode="before")
+    @field_validator("url", "published_at", "language", "author", mode="before")
     @classmethod
     def _optional(cls, value: object) -> object:
         """Blank optional fields count as missing."""
         return _blank_to_none(value)
-
-    @field_validator("title", "source", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        """Trim names and titles."""
-        return value.strip() if isinstance(value, str) else value
 
     @field_validator("url")
     @classmethod
@@ -90,6 +82,20 @@ class ArticleIn(SQLModel):
             raise ValueError(f"{value!r} is not a language code such as fr or en")
         return code
 
+
+class ArticleIn(_ArticleFields):
+    """An article to import."""
+
+    title: str = Field(min_length=1, max_length=500)
+    source: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1)
+
+    @field_validator("title", "source", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        """Trim names and titles."""
+        return value.strip() if isinstance(value, str) else value
+
     @field_validator("body")
     @classmethod
     def _body(cls, value: str) -> str:
@@ -97,6 +103,20 @@ class ArticleIn(SQLModel):
         if not value.strip():
             raise ValueError("the article body is empty")
         return value
+
+
+class ArticleLink(_ArticleFields):
+    """An article to import from its web page; the fields given win over the page's."""
+
+    url: str = Field(max_length=2000)
+    title: str | None = Field(default=None, max_length=500)
+    source: str | None = Field(default=None, max_length=200)
+
+    @field_validator("title", "source", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        """Blank names and titles count as missing."""
+        return _blank_to_none(value.strip() if isinstance(value, str) else value)
 
 
 class VerdictIn(SQLModel):

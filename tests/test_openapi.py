@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
-from claims.schemas import ArticleIn, ClaimFilters, VerdictIn
+from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, VerdictIn
 from claims.web.api.openapi import REF, openapi_document
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -365,7 +365,7 @@ def test_documented_query_limits_are_the_enforced_ones(client, doc, ids, subtest
 # --- schemas ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", [ArticleIn, VerdictIn, ClaimFilters])
+@pytest.mark.parametrize("model", [ArticleIn, ArticleLink, VerdictIn, ClaimFilters])
 def test_input_schemas_are_the_pydantic_ones(doc, model):
     schema = model.model_json_schema(ref_template=REF)
     for name, shared in schema.pop("$defs", {}).items():
@@ -377,11 +377,17 @@ def test_request_bodies_point_at_the_pydantic_schemas(doc):
     def body(path: str) -> dict:
         return doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
 
-    assert body("/api/articles") == {"$ref": "#/components/schemas/ArticleIn"}
+    assert body("/api/articles") == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/ArticleIn"},
+            {"$ref": "#/components/schemas/ArticleLink"},
+        ]
+    }
     assert body("/api/claims/{claim_id}/verdicts") == {"$ref": "#/components/schemas/VerdictIn"}
     assert body("/api/imports")["properties"]["articles"]["items"] == body("/api/articles")
     schemas = doc["components"]["schemas"]
     assert set(schemas["ArticleIn"]["required"]) == {"title", "source", "body"}
+    assert schemas["ArticleLink"]["required"] == ["url"]
     assert {"true", "false"} <= set(schemas["VerdictIn"]["properties"]["rating"]["enum"])
 
 

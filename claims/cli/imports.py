@@ -15,7 +15,7 @@ from claims.cli.common import group, open_session, ready_index, user_errors
 from claims.errors import ClaimsError
 from claims.intake.files import iter_paths, parse_file
 from claims.models import FINISHED_JOBS, Job
-from claims.schemas import ArticleIn
+from claims.schemas import ArticleIn, ArticleLink, parse
 from claims.services.jobs import (
     Skipped,
     create_job,
@@ -26,12 +26,18 @@ from claims.services.jobs import (
     run_import,
     stalled_seconds,
 )
-from claims.web.helpers import duration
+from claims.web.helpers import duration, link_resolver
 from claims.web.queue import batch_ingester, job_queue
 
 
 @group.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    help="Import the article at this web address (repeat for several).",
+)
 @click.option("--source", help="Source name for files that do not give one.")
 @click.option("--language", help="Language code for files that do not give one.")
 @click.option(
@@ -42,17 +48,23 @@ from claims.web.queue import batch_ingester, job_queue
 @click.option("--no-follow", is_flag=True, help="With --background: queue it and return.")
 def import_command(
     paths: tuple[Path, ...],
+    urls: tuple[str, ...],
     source: str | None,
     language: str | None,
     background: bool,
     no_follow: bool,
 ) -> None:
-    """Import articles from files or folders (.txt .md .html .json .jsonl)."""
+    """Import articles from files or folders (.txt .md .html .json .jsonl), or from --url."""
+    if not paths and not urls:
+        raise click.UsageError("Give files or folders to import, or --url with a web address.")
     files = list(iter_paths(list(paths)))
-    if not files:
+    if paths and not files:
         raise click.ClickException("No .txt, .md, .html, .json or .jsonl files found there.")
-    articles, skipped = _read_files(files, {"source": source, "language": language})
-    label = _label(files)
+    defaults = {"source": source, "language": language}
+    articles, skipped = _read_files(files, defaults)
+    links, refused = _read_links(urls, defaults)
+    articles, skipped = [*articles, *links], [*skipped, *refused]
+    label = _label(files, urls)
     with open_session() as session:
         if background:
             with user_errors():
@@ -68,7 +80,8 @@ def import_command(
             fail_early(job, skipped)
             with _progress(job.total) as advance:
                 advance(job)
-                run_import(session, job, articles, batch_ingester(session, "cli"), advance)
+                ingester = batch_ingester(session, "cli")
+                run_import(session, job, articles, ingester, advance, resolve=link_resolver())
             # The next process to start opens this instead of replaying the import's changes.
             index.write_snapshot()
     _report(job)
@@ -90,11 +103,27 @@ def _read_files(
     return articles, skipped
 
 
-def _label(files: list[Path]) -> str:
-    """Describe an import's files in a few words."""
-    if len(files) == 1:
-        return files[0].name
-    return f"{len(files)} files ({files[0].name} … {files[-1].name})"
+def _read_links(
+    urls: tuple[str, ...], defaults: dict[str, str | None]
+) -> tuple[list[ArticleLink], list[Skipped]]:
+    """Parse each --url; a malformed one is skipped with its reason."""
+    links: list[ArticleLink] = []
+    skipped: list[Skipped] = []
+    for url in urls:
+        try:
+            links.append(parse(ArticleLink, {"url": url, **defaults}))
+        except ClaimsError as exc:
+            skipped.append(Skipped(url, exc.message))
+    return links, skipped
+
+
+def _label(files: list[Path], urls: tuple[str, ...] = ()) -> str:
+    """Describe an import's files and links in a few words."""
+    names = [path.name for path in files] + list(urls)
+    if len(names) == 1:
+        return names[0]
+    kind = "links" if not files else "files and links" if urls else "files"
+    return f"{len(names)} {kind} ({names[0]} … {names[-1]})"
 
 
 @contextmanager

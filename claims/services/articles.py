@@ -320,6 +320,7 @@ class _Writer:
         article = Article(
             source_id=source.id,
             title=data.title,
+            author=data.author,
             url=data.url,
             published_at=data.published_at,
             language=prepared.language,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from urllib.parse import urlparse
 
 from flask import current_app
 
 from claims.errors import InvalidInput
-from claims.schemas import ArticleIn, ClaimFilters, parse
+from claims.intake.fetch import FetchSettings
+from claims.intake.web import article_from_link, is_link_only
+from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, parse
 from claims.services.articles import IngestFailure, IngestResult, ingest_batch, settings_for
 from claims.services.calibration import Thresholds, thresholds
 from claims.text.pipeline import clean_body
@@ -28,10 +31,29 @@ def ingest(data: ArticleIn) -> IngestResult:
     return ingest_all([data])[0]
 
 
-def check_bodies(articles: list[ArticleIn]) -> None:
+def check_bodies(articles: list[ArticleIn | ArticleLink]) -> None:
     """Refuse the lot, with the reason, if any article's body is empty or too long."""
     for data in articles:
-        clean_body(data.body, current_app.config["MAX_BODY_CHARS"])
+        if isinstance(data, ArticleIn):
+            clean_body(data.body, current_app.config["MAX_BODY_CHARS"])
+
+
+def link_resolver() -> Callable[[ArticleLink], ArticleIn]:
+    """Return what fetches a link's article, with the app's fetch settings."""
+    return partial(article_from_link, settings=FetchSettings.from_config(current_app.config))
+
+
+def article_or_link(record: object) -> ArticleIn | ArticleLink:
+    """Parse an article, or a link to fetch when the record names a URL and has no body."""
+    if is_link_only(record):
+        return parse(ArticleLink, record)
+    return parse(ArticleIn, record)
+
+
+def article_of(record: object) -> ArticleIn:
+    """Parse an article, fetching its page first when the record is a URL without a body."""
+    item = article_or_link(record)
+    return link_resolver()(item) if isinstance(item, ArticleLink) else item
 
 
 def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:

@@ -16,12 +16,13 @@ from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from sqlmodel import Session
 
 from claims.errors import InvalidInput, Unavailable
-from claims.schemas import ArticleIn
+from claims.schemas import ArticleIn, ArticleLink
 from claims.services.articles import ChunkImporter, IngestSettings, settings_for
 from claims.services.calibration import thresholds
 from claims.services.jobs import create_job, fail_early, finish, get_job, run_import
 from claims.services.upkeep import keep_up
 from claims.web.extensions import services
+from claims.web.helpers import link_resolver
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class JobQueue:
     def _run_import(self, job_id: int, articles: list[dict]) -> None:
         """The import task: run a queued job inside this app."""
         with self.app.app_context():
-            run_job(job_id, [ArticleIn.model_validate(a) for a in articles])
+            run_job(job_id, [_unpacked(record) for record in articles])
 
     def _run_upkeep(self) -> None:
         """The worker's periodic task: follow the log, finish pending links, snapshot."""
@@ -89,7 +90,12 @@ class JobQueue:
             log.info("upkeep: %s", done)
 
     def enqueue_import(
-        self, session: Session, articles: list[ArticleIn], label: str, actor: str, skipped=()
+        self,
+        session: Session,
+        articles: list[ArticleIn | ArticleLink],
+        label: str,
+        actor: str,
+        skipped=(),
     ) -> int:
         """Record a queued import job and hand its articles to the queue; return the job id."""
         job = create_job(session, label, len(articles) + len(skipped), actor)
@@ -97,7 +103,7 @@ class JobQueue:
             fail_early(job, list(skipped))
             session.add(job)
             session.commit()
-        payload = [a.model_dump(mode="json") for a in articles]
+        payload = [_packed(item) for item in articles]
         try:
             self.import_task(job.id, payload)
         except Exception as exc:  # noqa: BLE001 - any queue failure: the job must not wait forever
@@ -106,6 +112,19 @@ class JobQueue:
             finish(session, job, message)
             raise Unavailable(message + " Check CLAIMS_QUEUE_URL and try again.") from None
         return job.id
+
+
+def _packed(item: ArticleIn | ArticleLink) -> dict:
+    """Serialise an article or a link (to fetch in the worker) for the queue."""
+    data = item.model_dump(mode="json")
+    return {"link": data} if isinstance(item, ArticleLink) else data
+
+
+def _unpacked(record: dict) -> ArticleIn | ArticleLink:
+    """Read back what _packed wrote."""
+    if "link" in record:
+        return ArticleLink.model_validate(record["link"])
+    return ArticleIn.model_validate(record)
 
 
 def init_app(app: Flask) -> None:
@@ -118,7 +137,9 @@ def job_queue() -> JobQueue:
     return current_app.extensions["claims_queue"]
 
 
-def run_job(job_id: int, articles: list[ArticleIn], on_progress=lambda job: None) -> None:
+def run_job(
+    job_id: int, articles: list[ArticleIn | ArticleLink], on_progress=lambda job: None
+) -> None:
     """Run one import job with the app's services, in this process."""
     with Session(services().engine, expire_on_commit=False) as session:
         job = get_job(session, job_id)
@@ -126,7 +147,7 @@ def run_job(job_id: int, articles: list[ArticleIn], on_progress=lambda job: None
             index = services().index
             index.ensure_fresh(session)
             ingest = batch_ingester(session, job.actor)
-            run_import(session, job, articles, ingest, on_progress)
+            run_import(session, job, articles, ingest, on_progress, resolve=link_resolver())
         except Exception as exc:  # noqa: BLE001 - the job page must say the batch stopped
             session.rollback()
             finish(session, get_job(session, job_id), f"The import stopped: {exc}")

@@ -13,11 +13,11 @@ from sqlmodel import SQLModel
 
 from claims.models import JobStatus, LinkState
 from claims.ratings import BY_KEY
-from claims.schemas import ArticleIn, ClaimFilters, VerdictIn
+from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, VerdictIn
 from claims.web.helpers import API_K, FILTER_ALIASES, FILTER_KEYS, PAGE, PER_PAGE, IntParam
 
 REF = "#/components/schemas/{model}"
-BODIES = (ArticleIn, VerdictIn)
+BODIES = (ArticleIn, ArticleLink, VerdictIn)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -123,6 +123,7 @@ def _response_schemas() -> dict[str, Any]:
             {
                 "id": INTEGER,
                 "title": STRING,
+                "author": NULLABLE_STRING,
                 "url": NULLABLE_STRING,
                 "published_at": _nullable({"type": "string", "format": "date"}),
                 "language": STRING,
@@ -241,8 +242,14 @@ def _paths() -> dict[str, Any]:
         },
         "/api/articles": {
             "post": {
-                "summary": "Import an article and split it into claims",
-                "requestBody": _body(_ref("ArticleIn")),
+                "summary": "Import an article, or the web page a URL names, as claims",
+                "description": (
+                    "Send the article, or just its `url`: the page is then fetched and its main "
+                    "text, title, author, date and site name used; any field sent wins. Pages on "
+                    "private, local or reserved addresses are refused (403), as are other types "
+                    "than HTML (415); a site that cannot be fetched gives 422."
+                ),
+                "requestBody": _body({"oneOf": [_ref("ArticleIn"), _ref("ArticleLink")]}),
                 "responses": {
                     "201": _json(_ref("Imported"), "Imported."),
                     "200": _json(_ref("Imported"), "Already imported: the stored article."),
@@ -265,7 +272,12 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Queue a batch import; a worker runs it as a job",
                 "requestBody": _body(
-                    _object({"articles": _array(_ref("ArticleIn")) | {"minItems": 1}})
+                    _object(
+                        {
+                            "articles": _array({"oneOf": [_ref("ArticleIn"), _ref("ArticleLink")]})
+                            | {"minItems": 1}
+                        }
+                    )
                 ),
                 "responses": {
                     "202": _json(_object({"job": _ref("Job")}), "Queued; Location is the job."),

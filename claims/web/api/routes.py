@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from claims.errors import InvalidInput
 from claims.models import Role
-from claims.schemas import ArticleIn, VerdictIn, parse
+from claims.schemas import ArticleIn, ArticleLink, VerdictIn, parse
 from claims.services.articles import article_claims, delete_article, get_article, list_articles
 from claims.services.claims import get_claim, review_queue
 from claims.services.jobs import get_job, job_json, list_jobs
@@ -22,7 +22,15 @@ from claims.web.api.serialize import (
 )
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
-from claims.web.helpers import API_K, check_bodies, filters_from, ingest, page_args
+from claims.web.helpers import (
+    API_K,
+    article_of,
+    article_or_link,
+    check_bodies,
+    filters_from,
+    ingest,
+    page_args,
+)
 from claims.web.queue import job_queue
 from claims.web.security import protect_api
 
@@ -55,7 +63,7 @@ def openapi():
 @require_role(Role.REVIEWER)
 def create_article():
     """Import an article; 201 when new, 200 with the stored one when already imported."""
-    result = ingest(parse(ArticleIn, json_body()))
+    result = ingest(article_of(json_body()))
     body = {
         "article": article_json(result.article),
         "claims": [claim_json(c) for c in result.claims],
@@ -81,10 +89,10 @@ def create_import():
     return jsonify(job=job_json(job)), 202, headers
 
 
-def _article(number: int, record: object) -> ArticleIn:
-    """Validate one record of a batch, naming it in the error."""
+def _article(number: int, record: object) -> ArticleIn | ArticleLink:
+    """Validate one record of a batch (an article, or a URL to fetch), naming it in the error."""
     try:
-        return parse(ArticleIn, record)
+        return article_or_link(record)
     except InvalidInput as exc:
         raise InvalidInput(f"Article {number}: {exc.message}") from None
 

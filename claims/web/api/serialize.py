@@ -16,6 +16,7 @@ def article_json(article: Article, source: Source | None = None) -> dict[str, An
     data = {
         "id": article.id,
         "title": article.title,
+        "author": article.author,
         "url": article.url,
         "published_at": article.published_at.isoformat() if article.published_at else None,
         "language": article.language,

@@ -7,17 +7,20 @@ from werkzeug.datastructures import FileStorage
 
 from claims.errors import ClaimsError, InvalidInput
 from claims.intake.files import parse_file
+from claims.intake.web import is_link_only
 from claims.models import ClaimStatus, Role
-from claims.schemas import ArticleIn, parse
+from claims.schemas import ArticleIn, ArticleLink, parse
 from claims.services.articles import article_claims, get_article, list_articles
 from claims.web.auth import actor, require_role
 from claims.web.extensions import get_session
-from claims.web.helpers import check_bodies, ingest_all, page_args
+from claims.web.helpers import check_bodies, ingest_all, link_resolver, page_args
 from claims.web.highlight import segments
 from claims.web.queue import job_queue
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 FORM_FIELDS = ("title", "source", "url", "published_at", "language", "body")
+# Web addresses one form may list; each becomes one article of a job.
+MAX_LINKS = 500
 
 
 @bp.get("")
@@ -42,19 +45,36 @@ def _uploads() -> list[FileStorage]:
     return [f for f in request.files.getlist("files") if f and f.filename]
 
 
-def _articles_from_request() -> list[ArticleIn]:
-    """Read the articles to import from the uploaded files, or else from the form fields."""
+def _links() -> list[str]:
+    """Return the web addresses typed in the form, one per line."""
+    lines = [line.strip() for line in request.form.get("urls", "").splitlines()]
+    urls = [line for line in lines if line]
+    if len(urls) > MAX_LINKS:
+        raise InvalidInput(f"Give at most {MAX_LINKS} web addresses at once.")
+    return urls
+
+
+def _articles_from_request() -> list[ArticleIn | ArticleLink]:
+    """Read what to import: uploaded files and web addresses, or else the form's fields.
+
+    A URL given with no body is a page to fetch, like each address in the list.
+    """
     form = {key: request.form.get(key, "") for key in FORM_FIELDS}
-    files = _uploads()
-    if not files:
-        return [parse(ArticleIn, form)]
+    files, urls = _uploads(), _links()
+    if not files and not urls:
+        return [parse(ArticleLink, form) if is_link_only(form) else parse(ArticleIn, form)]
     defaults = {k: form[k] for k in ("source", "published_at", "language")}
-    articles = []
+    items: list[ArticleIn | ArticleLink] = []
     for upload in files:
-        articles.extend(parse_file(upload.filename, upload.read(), defaults))
-    if not articles:
+        items.extend(parse_file(upload.filename, upload.read(), defaults))
+    if files and not items:
         raise InvalidInput("The uploaded files hold no articles.")
-    return articles
+    for url in urls:
+        try:
+            items.append(parse(ArticleLink, {**defaults, "url": url}))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{url[:200]}: {exc.message}") from None
+    return items
 
 
 @bp.post("/new")
@@ -62,10 +82,11 @@ def _articles_from_request() -> list[ArticleIn]:
 def create():
     """Import from the form; re-show it with the error and the input kept on failure."""
     try:
-        articles = _articles_from_request()
-        if len(articles) > 1:
-            return _queue(articles)
-        results = ingest_all(articles)
+        items = _articles_from_request()
+        if len(items) > 1:
+            return _queue(items)
+        [item] = items
+        results = ingest_all([link_resolver()(item) if isinstance(item, ArticleLink) else item])
     except ClaimsError as exc:
         form = {key: request.form.get(key, "") for key in FORM_FIELDS}
         return render_template("articles/new.html", form=form, error=exc.message), exc.status
@@ -76,11 +97,13 @@ def create():
     return redirect(url_for("articles.index"))
 
 
-def _queue(articles: list[ArticleIn]):
-    """Hand a multi-article upload to the job queue and show the job's progress."""
+def _queue(articles: list[ArticleIn | ArticleLink]):
+    """Hand a multi-article upload, or several links, to the job queue and show its progress."""
     check_bodies(articles)
-    names = ", ".join(upload.filename for upload in _uploads())
-    job_id = job_queue().enqueue_import(get_session(), articles, names, actor())
+    names = [upload.filename for upload in _uploads()]
+    links = sum(isinstance(item, ArticleLink) for item in articles)
+    label = ", ".join(names + ([f"{links} web address(es)"] if links else []))
+    job_id = job_queue().enqueue_import(get_session(), articles, label, actor())
     flash(f"Queued {len(articles)} article(s) as job {job_id}.")
     return redirect(url_for("jobs.show", job_id=job_id))
 

@@ -1,0 +1,273 @@
+"""Fetching a web page for import, closed to the server's own network.
+
+A multi-user app that fetches URLs for its users is an SSRF hole unless each hop is vetted:
+every address a host resolves to must be public (not loopback, private, link-local such as
+169.254.169.254, multicast or reserved), and the connection goes to the vetted address
+itself, so a second DNS answer cannot swap in another. Operators open chosen internal hosts
+or networks with CLAIMS_FETCH_ALLOW.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import certifi
+import charset_normalizer
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
+
+from claims.errors import ClaimsError, InvalidInput, TooLarge
+
+USER_AGENT = (
+    "ClaimTracker/1.0 (fact-checking claim tracker; fetches one page a reader asked to import)"
+)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+REDIRECTS = (301, 302, 303, 307, 308)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+Resolver = Callable[[str, int], list[str]]
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class FetchError(ClaimsError):
+    """The page could not be fetched: the site is unreachable, slow or answered an error."""
+
+    status = 422
+
+
+class FetchRefused(ClaimsError):
+    """The URL points where this server does not fetch (its own network, another scheme)."""
+
+    status = 403
+
+
+class NotAWebPage(ClaimsError):
+    """The URL answered something other than an HTML page."""
+
+    status = 415
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How pages are fetched: what is open beyond the public internet, and the limits."""
+
+    allow: tuple[str, ...] = ()
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    # The whole download, however slowly the server drips it.
+    total_timeout: float = 30.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+
+    @classmethod
+    def from_config(cls, config: dict) -> FetchSettings:
+        """Read CLAIMS_FETCH_ALLOW (comma-separated hosts or networks) and the limits."""
+        allow = str(config.get("FETCH_ALLOW") or "")
+        return cls(
+            allow=tuple(part.strip().lower() for part in allow.split(",") if part.strip()),
+            max_bytes=int(config.get("FETCH_MAX_BYTES") or cls.max_bytes),
+        )
+
+    def opens(self, host: str, address: _Address | None = None) -> bool:
+        """Return True if the operator allowed this host, or a network holding this address."""
+        for entry in self.allow:
+            if entry == host.lower():
+                return True
+            network = _network(entry)
+            if address is not None and network is not None and address in network:
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched HTML page: where it ended up after redirects, and its decoded text."""
+
+    url: str
+    html: str
+
+
+def _network(entry: str) -> _Network | None:
+    """Parse an allow-list entry as a network ("10.1.0.0/16", "127.0.0.1"), else None."""
+    try:
+        return ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return None
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Return every address the system resolver gives for a host."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"The host {host} could not be found ({exc}).") from None
+    return list(dict.fromkeys(info[4][0] for info in found))
+
+
+def _public(address: _Address) -> bool:
+    """Return True for an address on the public internet."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_global and not address.is_multicast
+
+
+def vetted_address(host: str, port: int, settings: FetchSettings, resolve: Resolver) -> str:
+    """Return the address to connect to for a host, refusing any that is not public."""
+    addresses = resolve(host, port)
+    if not addresses:
+        raise FetchError(f"The host {host} could not be found.")
+    if settings.opens(host):
+        return addresses[0]
+    for text in addresses:
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not _public(address) and not settings.opens(host, address):
+            raise FetchRefused(
+                f"{host} resolves to {address}, an address on a private, local or reserved "
+                "network, which this server does not fetch. An operator can allow it with "
+                "CLAIMS_FETCH_ALLOW."
+            )
+    return addresses[0]
+
+
+def _target(url: str) -> tuple[str, str, int, str]:
+    """Split a URL into scheme, host, port and the request path, refusing other schemes."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefused(f"Only http and https links can be imported, not {url[:200]!r}.")
+    if not parts.hostname:
+        raise InvalidInput(f"{url[:200]!r} has no host name.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise InvalidInput(f"{url[:200]!r} has an invalid port.") from None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
+def fetch_page(url: str, settings: FetchSettings, resolve: Resolver = system_resolver) -> Page:
+    """Fetch an HTML page, following at most `max_redirects` redirects, each hop vetted."""
+    deadline = time.monotonic() + settings.total_timeout
+    for _ in range(settings.max_redirects + 1):
+        with _get(url, settings, resolve) as response:
+            location = response.headers.get("Location")
+            if response.status in REDIRECTS and location:
+                url = urljoin(url, location)
+                continue
+            return Page(url, _html(url, response, settings, deadline))
+    raise FetchError(f"{url[:200]} redirects more than {settings.max_redirects} times.")
+
+
+@contextmanager
+def _get(
+    url: str, settings: FetchSettings, resolve: Resolver
+) -> Iterator[urllib3.BaseHTTPResponse]:
+    """Send one GET to the vetted address of the URL's host, without following redirects."""
+    scheme, host, port, path = _target(url)
+    address = vetted_address(host, port, settings, resolve)
+    default_port = port == (443 if scheme == "https" else 80)
+    headers = {
+        "Host": host if default_port else f"{host}:{port}",
+        "User-Agent": USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+        "Accept-Language": "fr,en;q=0.8,*;q=0.5",
+    }
+    options: dict = {
+        "timeout": urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout),
+        "retries": False,
+        "maxsize": 1,
+    }
+    if scheme == "https":
+        # Connect to the address, but check the certificate against the host name.
+        options |= {"server_hostname": host, "assert_hostname": host}
+        options |= {"cert_reqs": "CERT_REQUIRED", "ca_certs": certifi.where()}
+        pool = urllib3.HTTPSConnectionPool(address, port, **options)
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, **options)
+    with pool:
+        try:
+            response = pool.urlopen(
+                "GET", path, headers=headers, redirect=False, preload_content=False, retries=False
+            )
+        except NewConnectionError:
+            raise FetchError(f"{host} could not be reached.") from None
+        except TimeoutError:
+            raise FetchError(f"{host} did not answer in time.") from None
+        except HTTPError as exc:
+            raise FetchError(f"{host} could not be reached ({type(exc).__name__}).") from None
+        try:
+            yield response
+        finally:
+            # Closed, not returned to the pool: a body left half-read must not be reused.
+            response.close()
+            response.release_conn()
+
+
+def _html(
+    url: str, response: urllib3.BaseHTTPResponse, settings: FetchSettings, deadline: float
+) -> str:
+    """Check a final answer is an HTML page within the limits, and decode it."""
+    if response.status >= 400:
+        raise FetchError(f"{url[:200]} answered {response.status} {response.reason or ''}".strip())
+    content_type = response.headers.get("Content-Type", "")
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        raise NotAWebPage(f"{url[:200]} is {mime}, not a web page: only HTML pages are imported.")
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > settings.max_bytes:
+        raise TooLarge(f"{url[:200]} is larger than {settings.max_bytes:,} bytes.")
+    data = _read(url, response, settings, deadline)
+    return decode_html(data, _charset(content_type))
+
+
+def _read(
+    url: str, response: urllib3.BaseHTTPResponse, settings: FetchSettings, deadline: float
+) -> bytes:
+    """Read the body in chunks, stopping at the size cap or the overall deadline."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.stream(65_536):
+            size += len(chunk)
+            if size > settings.max_bytes:
+                raise TooLarge(f"{url[:200]} is larger than {settings.max_bytes:,} bytes.")
+            if time.monotonic() > deadline:
+                raise FetchError(f"{url[:200]} took longer than {settings.total_timeout:.0f} s.")
+            chunks.append(chunk)
+    except (TimeoutError, HTTPError):
+        raise FetchError(f"{url[:200]} stopped answering while it was read.") from None
+    return b"".join(chunks)
+
+
+def _charset(content_type: str) -> str | None:
+    """Return the charset an HTTP Content-Type names, if any."""
+    match = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Decode a page: the HTTP charset, else its meta charset, else UTF-8, else a sniffed one."""
+    candidates = [declared]
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "replace"))
+    for name in candidates:
+        if name:
+            try:
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    # Unlabelled pages that are not UTF-8 are, per the HTML standard, windows-1252.
+    return str(best) if best is not None else data.decode("windows-1252", "replace")
