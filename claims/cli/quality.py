@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from claims.cli.common import group, open_session, user_errors
 from claims.db import make_engine
+from claims.intake.extraction import averages, evaluate_extraction
 from claims.migrate import upgrade
 from claims.search.index import ClaimIndex
 from claims.services.calibration import NEVER, Point, choose, pr_table
@@ -112,6 +113,32 @@ def eval_retrieval(
     click.echo(f"Recall@{k} {scores.recall_at_k:.4f}")
     click.echo(f"MRR@{k} {scores.mrr_at_k:.4f}")
     click.echo(f"MAP@{k} {scores.map_at_k:.4f}")
+
+
+@eval_group.command("extraction")
+@click.option(
+    "--pages",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of saved web pages (.html).",
+)
+@click.option(
+    "--truth",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON mapping each page's file name to its main text; default: NN.txt beside NN.html.",
+)
+def eval_extraction(pages: Path, truth: Path | None) -> None:
+    """Score main-text extraction: precision, recall and F1 of word 4-shingles, per page."""
+    with user_errors():
+        scores = evaluate_extraction(pages, truth)
+    click.echo("page  precision  recall  F1")
+    for s in scores:
+        click.echo(f"{s.name}  {s.precision:9.4f}  {s.recall:6.4f}  {s.f1:.4f}")
+    precision, recall, f1 = averages(scores)
+    click.echo(f"pages {len(scores)}")
+    click.echo(f"precision {precision:.4f}")
+    click.echo(f"recall {recall:.4f}")
+    click.echo(f"F1 {f1:.4f}")
 
 
 @eval_group.command("similarity")
