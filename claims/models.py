@@ -169,6 +169,42 @@ class PendingLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class Feed(SQLModel, table=True):
+    """An RSS or Atom feed the worker polls, importing each new entry by its link."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)
+    # The source its articles are filed under; the feed's own title when not given.
+    source: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=500)
+    active: bool = Field(default=True, index=True)
+    interval_minutes: int = 15
+    # What the last answer said, for a conditional GET (If-None-Match, If-Modified-Since).
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime = Field(default_factory=utcnow, index=True)
+    entries_seen: int = 0
+    articles_imported: int = 0
+    # Polls failed in a row (they back off), and the last failure in words.
+    failures: int = 0
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedEntry(SQLModel, table=True):
+    """An entry a feed has listed: recorded once, so it is never imported twice."""
+
+    __table_args__ = (sa.UniqueConstraint("feed_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    # The entry's id (guid), else its link.
+    key: str = Field(max_length=2000)
+    url: str | None = Field(default=None, max_length=2000)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
 class User(SQLModel, table=True):
     """A staff member who signs in; the role decides what they may change."""
 

@@ -119,6 +119,32 @@ class ArticleLink(_ArticleFields):
         return _blank_to_none(value.strip() if isinstance(value, str) else value)
 
 
+class FeedIn(SQLModel):
+    """A feed to monitor."""
+
+    url: str = Field(max_length=2000)
+    source: str | None = Field(default=None, max_length=200)
+    interval_minutes: int = Field(default=15, ge=5, le=7 * 24 * 60)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        """A blank source counts as missing."""
+        return _blank_to_none(value)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """Validate the URL."""
+        return _check_url(value)
+
+
+class FeedUpdate(SQLModel):
+    """A feed paused (active false) or resumed."""
+
+    active: bool
+
+
 class VerdictIn(SQLModel):
     """A verdict a reviewer records on a claim."""
 

@@ -40,6 +40,13 @@ CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("get", "/api/claims/{claim_id}/verdicts", {}),
     ("get", "/api/search", {"query_string": {"q": "unemployment fell"}}),
     ("delete", "/api/articles/{article_id}", {}),
+    # A feed on a local address that nobody allowed: polling it is refused before connecting.
+    ("post", "/api/feeds", {"json": {"url": "http://127.0.0.1:9/news.xml", "source": "Wire"}}),
+    ("get", "/api/feeds", {}),
+    ("get", "/api/feeds/{feed_id}", {}),
+    ("patch", "/api/feeds/{feed_id}", {"json": {"active": False}}),
+    ("post", "/api/feeds/{feed_id}/poll", {}),
+    ("delete", "/api/feeds/{feed_id}", {}),
 ]
 
 
@@ -111,10 +118,12 @@ def ids(client) -> dict[str, int]:
     job = client.post(
         "/api/imports", json={"articles": [{"title": "J", "source": "G", "body": BODY}]}
     )
+    feed = client.post("/api/feeds", json={"url": "http://127.0.0.1:9/feed.xml"}).get_json()
     return {
         "article_id": first["article"]["id"],
         "claim_id": first["claims"][0]["id"],
         "job_id": job.get_json()["job"]["id"],
+        "feed_id": feed["feed"]["id"],
     }
 
 

@@ -5,12 +5,10 @@ Every page comes from a local server; a connection anywhere but loopback fails t
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import socket
 
 import pytest
-import urllib3.util.connection
 from sqlmodel import func, select
 
 from claims.errors import InvalidInput, TooLarge
@@ -28,33 +26,24 @@ from claims.intake.web import canonical_url, extract
 from claims.models import Article, Source
 from tests.conftest import login, make_app
 from tests.helpers import count, db
-from tests.webserver import WEB, start
+from tests.webserver import WEB, only_loopback, serve
 
 OPEN = FetchSettings(allow=("127.0.0.1",), read_timeout=1.0, total_timeout=10.0)
-CANONICAL_FR = json.loads((WEB / "article_fr.meta.json").read_text())["canonical"]
 
 
 @pytest.fixture(scope="module")
 def site():
     """The team's pages and misbehaving routes, served on 127.0.0.1."""
-    served, server = start()
-    yield served
-    server.shutdown()
-    server.server_close()
+    yield from serve()
 
 
 @pytest.fixture(autouse=True)
-def only_loopback(monkeypatch):
-    """Fail the test if anything tries to connect beyond 127.0.0.0/8."""
-    connect = urllib3.util.connection.create_connection
+def loopback_only(monkeypatch):
+    """Fail the test if anything connects beyond 127.0.0.0/8."""
+    only_loopback(monkeypatch)
 
-    def guarded(address, *args, **kwargs):
-        host = address[0]
-        if not ipaddress.ip_address(host).is_loopback:
-            pytest.fail(f"a connection to {host} was attempted")
-        return connect(address, *args, **kwargs)
 
-    monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)
+CANONICAL_FR = json.loads((WEB / "article_fr.meta.json").read_text())["canonical"]
 
 
 def resolver(table: dict[str, str]):

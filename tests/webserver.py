@@ -8,13 +8,18 @@ answer, a 50 MB body, a PDF, a 404, a page in windows-1252 with no charset anywh
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import pytest
+import urllib3.util.connection
 
 WEB = Path(__file__).resolve().parent / "data" / "web"
 HUGE = 50 * 1024 * 1024
@@ -153,3 +158,24 @@ def start() -> tuple[Site, ThreadingHTTPServer]:
     site.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return site, server
+
+
+def serve() -> Iterator[Site]:
+    """Run the site for a test module (a fixture body: `yield from serve()`)."""
+    served, server = start()
+    yield served
+    server.shutdown()
+    server.server_close()
+
+
+def only_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any connection beyond 127.0.0.0/8 fail the test (an autouse fixture's body)."""
+    connect = urllib3.util.connection.create_connection
+
+    def guarded(address, *args, **kwargs):
+        host = address[0]
+        if not ipaddress.ip_address(host).is_loopback:
+            pytest.fail(f"a connection to {host} was attempted")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", guarded)

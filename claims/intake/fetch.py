@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import charset_normalizer
 import urllib3
+from urllib3 import HTTPHeaderDict
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
 from claims.errors import ClaimsError, InvalidInput, TooLarge
@@ -153,22 +154,80 @@ def _target(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path
 
 
-def fetch_page(url: str, settings: FetchSettings, resolve: Resolver = system_resolver) -> Page:
-    """Fetch an HTML page, following at most `max_redirects` redirects, each hop vetted."""
+@dataclass(frozen=True)
+class Kind:
+    """What a fetch expects: its content types, how to name it, and how to ask for it."""
+
+    types: tuple[str, ...]
+    name: str
+    accept: str
+
+
+WEB_PAGE = Kind(HTML_TYPES, "a web page", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
+FEED = Kind(
+    (
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "text/plain",
+    ),
+    "a feed",
+    "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.8,*/*;q=0.1",
+)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A final answer: where it came from after redirects, its status, headers and body.
+
+    A 304 (not modified, after a conditional request) has an empty body.
+    """
+
+    url: str
+    status: int
+    headers: HTTPHeaderDict
+    body: bytes
+
+
+def fetch(
+    url: str,
+    settings: FetchSettings,
+    resolve: Resolver = system_resolver,
+    kind: Kind = WEB_PAGE,
+    headers: dict[str, str] | None = None,
+) -> Fetched:
+    """GET a URL, following at most `max_redirects` redirects, each hop vetted.
+
+    `headers` are sent too (If-None-Match, If-Modified-Since for a conditional request).
+    """
     deadline = time.monotonic() + settings.total_timeout
     for _ in range(settings.max_redirects + 1):
-        with _get(url, settings, resolve) as response:
+        with _get(url, settings, resolve, kind, headers or {}) as response:
             location = response.headers.get("Location")
             if response.status in REDIRECTS and location:
                 url = urljoin(url, location)
                 continue
-            return Page(url, _html(url, response, settings, deadline))
+            answered = HTTPHeaderDict(response.headers)  # names compared in any case
+            if response.status == 304:
+                return Fetched(url, 304, answered, b"")
+            _check(url, response, settings, kind)
+            return Fetched(url, response.status, answered, _read(url, response, settings, deadline))
     raise FetchError(f"{url[:200]} redirects more than {settings.max_redirects} times.")
+
+
+def fetch_page(url: str, settings: FetchSettings, resolve: Resolver = system_resolver) -> Page:
+    """Fetch an HTML page and decode it."""
+    fetched = fetch(url, settings, resolve)
+    return Page(
+        fetched.url, decode_html(fetched.body, _charset(fetched.headers.get("Content-Type", "")))
+    )
 
 
 @contextmanager
 def _get(
-    url: str, settings: FetchSettings, resolve: Resolver
+    url: str, settings: FetchSettings, resolve: Resolver, kind: Kind, extra: dict[str, str]
 ) -> Iterator[urllib3.BaseHTTPResponse]:
     """Send one GET to the vetted address of the URL's host, without following redirects."""
     scheme, host, port, path = _target(url)
@@ -177,9 +236,9 @@ def _get(
     headers = {
         "Host": host if default_port else f"{host}:{port}",
         "User-Agent": USER_AGENT,
-        "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+        "Accept": kind.accept,
         "Accept-Language": "fr,en;q=0.8,*;q=0.5",
-    }
+    } | extra
     options: dict = {
         "timeout": urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout),
         "retries": False,
@@ -211,21 +270,18 @@ def _get(
             response.release_conn()
 
 
-def _html(
-    url: str, response: urllib3.BaseHTTPResponse, settings: FetchSettings, deadline: float
-) -> str:
-    """Check a final answer is an HTML page within the limits, and decode it."""
+def _check(
+    url: str, response: urllib3.BaseHTTPResponse, settings: FetchSettings, kind: Kind
+) -> None:
+    """Refuse an error answer, another content type, or an announced size over the cap."""
     if response.status >= 400:
         raise FetchError(f"{url[:200]} answered {response.status} {response.reason or ''}".strip())
-    content_type = response.headers.get("Content-Type", "")
-    mime = content_type.split(";")[0].strip().lower()
-    if mime and mime not in HTML_TYPES:
-        raise NotAWebPage(f"{url[:200]} is {mime}, not a web page: only HTML pages are imported.")
+    mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if mime and mime not in kind.types:
+        raise NotAWebPage(f"{url[:200]} is {mime}, not {kind.name}: it cannot be imported.")
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > settings.max_bytes:
         raise TooLarge(f"{url[:200]} is larger than {settings.max_bytes:,} bytes.")
-    data = _read(url, response, settings, deadline)
-    return decode_html(data, _charset(content_type))
 
 
 def _read(

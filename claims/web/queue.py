@@ -16,9 +16,13 @@ from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from sqlmodel import Session
 
 from claims.errors import InvalidInput, Unavailable
+from claims.intake.feeds import FeedDocument, read_feed
+from claims.intake.fetch import FetchSettings
+from claims.models import Job
 from claims.schemas import ArticleIn, ArticleLink
 from claims.services.articles import ChunkImporter, IngestSettings, settings_for
 from claims.services.calibration import thresholds
+from claims.services.feeds import FeedReader, LinkImporter, poll_due
 from claims.services.jobs import create_job, fail_early, finish, get_job, run_import
 from claims.services.upkeep import keep_up
 from claims.web.extensions import services
@@ -27,6 +31,8 @@ from claims.web.helpers import link_resolver
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "claims"
+# Who the audit trail and the jobs name for what feeds import.
+FEED_ACTOR = "feeds"
 
 
 def make_queue(url: str) -> Huey:
@@ -67,6 +73,7 @@ class JobQueue:
                 self._import_task = huey.task(name="claims.import")(self._run_import)
                 every_minute = crontab(minute="*")
                 huey.periodic_task(every_minute, name="claims.upkeep")(self._run_upkeep)
+                huey.periodic_task(every_minute, name="claims.feeds")(self._poll_feeds)
                 self._huey = huey
         return self._huey
 
@@ -88,6 +95,15 @@ class JobQueue:
             done = keep_up(session, services().index, limits)
         if done.applied or done.linked or done.snapshot:
             log.info("upkeep: %s", done)
+
+    def _poll_feeds(self) -> None:
+        """The worker's periodic task: poll the feeds that are due, importing new entries."""
+        with self.app.app_context(), Session(services().engine, expire_on_commit=False) as session:
+            for result in poll_due(session, *feed_poller(session)):
+                if result.error:
+                    log.warning("feed %s: %s", result.feed_id, result.error)
+                elif result.new_entries:
+                    log.info("feed %s: %s", result.feed_id, result)
 
     def enqueue_import(
         self,
@@ -152,6 +168,23 @@ def run_job(
             session.rollback()
             finish(session, get_job(session, job_id), f"The import stopped: {exc}")
             raise
+
+
+def feed_poller(session: Session) -> tuple[FeedReader, LinkImporter]:
+    """Return how feeds are read and their new links imported, with the app's settings."""
+    settings = FetchSettings.from_config(current_app.config)
+
+    def read(url: str, etag: str | None, last_modified: str | None) -> FeedDocument:
+        return read_feed(url, settings, etag, last_modified)
+
+    def run(links: list[ArticleLink], label: str) -> Job:
+        job = create_job(session, label, len(links), FEED_ACTOR)
+        index = services().index
+        index.ensure_fresh(session)
+        ingest = batch_ingester(session, FEED_ACTOR)
+        return run_import(session, job, links, ingest, resolve=link_resolver())
+
+    return read, run
 
 
 def batch_ingester(session: Session, actor: str) -> ChunkImporter:

@@ -13,11 +13,11 @@ from sqlmodel import SQLModel
 
 from claims.models import JobStatus, LinkState
 from claims.ratings import BY_KEY
-from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, VerdictIn
+from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, FeedIn, FeedUpdate, VerdictIn
 from claims.web.helpers import API_K, FILTER_ALIASES, FILTER_KEYS, PAGE, PER_PAGE, IntParam
 
 REF = "#/components/schemas/{model}"
-BODIES = (ArticleIn, ArticleLink, VerdictIn)
+BODIES = (ArticleIn, ArticleLink, VerdictIn, FeedIn, FeedUpdate)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -134,6 +134,22 @@ def _response_schemas() -> dict[str, Any]:
             optional=("source",),
         ),
         "ArticleWithBody": {"allOf": [_ref("Article"), _object({"body": STRING})]},
+        "Feed": _object(
+            {
+                "id": INTEGER,
+                "url": STRING,
+                "source": NULLABLE_STRING,
+                "title": NULLABLE_STRING,
+                "active": {"type": "boolean"},
+                "interval_minutes": INTEGER,
+                "last_polled_at": _nullable(TIMESTAMP),
+                "next_poll_at": _nullable(TIMESTAMP),
+                "entries_seen": INTEGER,
+                "articles_imported": INTEGER,
+                "failures": INTEGER,
+                "last_error": NULLABLE_STRING,
+            }
+        ),
         "Claim": _object(
             {
                 "id": INTEGER,
@@ -300,6 +316,62 @@ def _paths() -> dict[str, Any]:
                 "summary": "One import job: progress, ETA and skipped articles",
                 "parameters": [_path_id("job_id")],
                 "responses": {"200": _json(_object({"job": _ref("Job")}), "The job."), **ERRORS},
+            }
+        },
+        "/api/feeds": {
+            "get": {
+                "summary": "The monitored RSS and Atom feeds",
+                "responses": {
+                    "200": _json(_object({"feeds": _array(_ref("Feed"))}), "Oldest first."),
+                    **ERRORS,
+                },
+            },
+            "post": {
+                "summary": "Monitor a feed; the worker polls it and imports each new entry",
+                "requestBody": _body(_ref("FeedIn")),
+                "responses": {
+                    "201": _json(_object({"feed": _ref("Feed")}), "Added; its first poll is due."),
+                    **ERRORS,
+                },
+            },
+        },
+        "/api/feeds/{feed_id}": {
+            "get": {
+                "summary": "One feed: schedule, counters and last error",
+                "parameters": [_path_id("feed_id")],
+                "responses": {"200": _json(_object({"feed": _ref("Feed")}), "The feed."), **ERRORS},
+            },
+            "patch": {
+                "summary": "Pause or resume a feed",
+                "parameters": [_path_id("feed_id")],
+                "requestBody": _body(_ref("FeedUpdate")),
+                "responses": {"200": _json(_object({"feed": _ref("Feed")}), "The feed."), **ERRORS},
+            },
+            "delete": {
+                "summary": "Stop monitoring a feed; the articles it imported stay",
+                "parameters": [_path_id("feed_id")],
+                "responses": {"204": {"description": "Removed."}, **ERRORS},
+            },
+        },
+        "/api/feeds/{feed_id}/poll": {
+            "post": {
+                "summary": "Poll a feed now, importing its new entries before answering",
+                "parameters": [_path_id("feed_id")],
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "feed": _ref("Feed"),
+                                "new_entries": INTEGER,
+                                "imported": INTEGER,
+                                "job_id": NULLABLE_INTEGER,
+                                "error": NULLABLE_STRING,
+                            }
+                        ),
+                        "What the poll did; a failure is in `error`.",
+                    ),
+                    **ERRORS,
+                },
             }
         },
         "/api/articles/{article_id}": {

@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         corrections,
         dashboard,
         export,
+        feeds,
         jobs,
         queue,
         search,
@@ -31,5 +32,6 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         claimreview,
         jobs,
+        feeds,
     ):
         app.register_blueprint(module.bp)
