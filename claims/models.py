@@ -134,6 +134,15 @@ class Verdict(SQLModel, table=True):
     reviewer: str = Field(max_length=200)
     reused_from_id: int | None = Field(default=None, foreign_key="verdict.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    # Set when the verdict is another organisation's published fact-check (ClaimReview):
+    # who, where, when, and its own rating as published, beside the app's `rating`.
+    organisation: str | None = Field(default=None, max_length=200, index=True)
+    review_url: str | None = Field(default=None, max_length=2000)
+    reviewed_at: date | None = None
+    rating_name: str | None = Field(default=None, max_length=200)
+    rating_value: float | None = None
+    best_rating: float | None = None
+    worst_rating: float | None = None
 
     @property
     def evidence(self) -> list[str]:

@@ -37,6 +37,12 @@ def get_rating(key: str) -> Rating:
         raise ValueError(f"Unknown rating {key!r}; use one of: {allowed}.") from None
 
 
+def already_checked(organisation: str, reviewed_at: str | None, rating: str) -> str:
+    """Say that another organisation published a fact-check of a claim, and its rating."""
+    when = f" on {reviewed_at}" if reviewed_at else ""
+    return f"Already checked by {organisation}{when}: {rating}"
+
+
 def rating_label(key: str) -> str:
     """Return the label readers see for a rating key (the key itself if unknown)."""
     rating = BY_KEY.get(key)

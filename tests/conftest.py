@@ -209,3 +209,19 @@ def shared_bench() -> Path:
     if not bench.is_dir():
         pytest.skip(f"benchmark data not found at {bench} (it lives in ../shared/bench)")
     return bench
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The team's web pages, feeds and misbehaving routes, served on 127.0.0.1."""
+    from tests.webserver import serve
+
+    yield from serve()
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Fail the test if anything connects beyond 127.0.0.0/8 (use it in fetching tests)."""
+    from tests.webserver import only_loopback
+
+    only_loopback(monkeypatch)

@@ -13,19 +13,12 @@ from claims.services.feeds import due_feeds, poll_due, poll_feed
 from claims.web.queue import feed_poller
 from tests.conftest import HashingEmbedder, login, make_app
 from tests.helpers import count, db, text_of
-from tests.webserver import WEB, only_loopback, serve
-
-
-@pytest.fixture(scope="module")
-def site():
-    """The team's feeds and the pages they link to, served on 127.0.0.1."""
-    yield from serve()
+from tests.webserver import WEB
 
 
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch, site):
-    """Fail the test if anything connects beyond 127.0.0.0/8; each test starts on 20 items."""
-    only_loopback(monkeypatch)
+def twenty_items(loopback_only, site):
+    """Each test starts on the feeds as written (20 items), connecting only to loopback."""
     site.overrides.clear()
 
 

@@ -20,6 +20,13 @@ BODY = (
     "Finance minister Jane Doe claimed that exports rose by 12 percent last year."
 )
 # One request per operation of the API, in an order that leaves each one something to find.
+CLAIM_REVIEW = {
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "claimReviewed": "Unemployment fell to 3 % last year.",
+    "author": {"@type": "Organization", "name": "Desk"},
+    "reviewRating": {"@type": "Rating", "alternateName": "False"},
+}
 CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("get", "/api/openapi.json", {}),
     ("post", "/api/articles", {"json": {"title": "Again", "source": "Gazette", "body": BODY}}),
@@ -40,6 +47,7 @@ CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("get", "/api/claims/{claim_id}/verdicts", {}),
     ("get", "/api/search", {"query_string": {"q": "unemployment fell"}}),
     ("delete", "/api/articles/{article_id}", {}),
+    ("post", "/api/claimreviews", {"json": CLAIM_REVIEW}),
     # A feed on a local address that nobody allowed: polling it is refused before connecting.
     ("post", "/api/feeds", {"json": {"url": "http://127.0.0.1:9/news.xml", "source": "Wire"}}),
     ("get", "/api/feeds", {}),

@@ -26,21 +26,12 @@ from claims.intake.web import canonical_url, extract
 from claims.models import Article, Source
 from tests.conftest import login, make_app
 from tests.helpers import count, db
-from tests.webserver import WEB, only_loopback, serve
+from tests.webserver import WEB
 
 OPEN = FetchSettings(allow=("127.0.0.1",), read_timeout=1.0, total_timeout=10.0)
 
 
-@pytest.fixture(scope="module")
-def site():
-    """The team's pages and misbehaving routes, served on 127.0.0.1."""
-    yield from serve()
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch):
-    """Fail the test if anything connects beyond 127.0.0.0/8."""
-    only_loopback(monkeypatch)
+pytestmark = pytest.mark.usefixtures("loopback_only")
 
 
 CANONICAL_FR = json.loads((WEB / "article_fr.meta.json").read_text())["canonical"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from contextlib import contextmanager
@@ -12,10 +13,12 @@ from flask import current_app
 from sqlmodel import Session
 
 from claims.cli.common import group, open_session, ready_index, user_errors
-from claims.errors import ClaimsError
+from claims.errors import ClaimsError, InvalidInput
+from claims.intake.claimreview import reviews_in
 from claims.intake.files import iter_paths, parse_file
 from claims.models import FINISHED_JOBS, Job
 from claims.schemas import ArticleIn, ArticleLink, parse
+from claims.services.articles import IngestFailure, IngestResult
 from claims.services.jobs import (
     Skipped,
     create_job,
@@ -26,7 +29,7 @@ from claims.services.jobs import (
     run_import,
     stalled_seconds,
 )
-from claims.web.helpers import duration, link_resolver
+from claims.web.helpers import duration, import_prior_reviews, link_resolver, prior_reviews_at
 from claims.web.queue import batch_ingester, job_queue
 
 
@@ -195,3 +198,33 @@ def jobs_command(limit: int) -> None:
                 f"{job.id:>5}  {job.status:<8} {job.done}/{job.total}  "
                 f"new {job.created}, known {job.known}, failed {job.failed}  {job.label}{note}"
             )
+
+
+@group.command("import-claimreview")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", "urls", multiple=True, help="A fact-check page whose JSON-LD to read.")
+def import_claimreview(paths: tuple[Path, ...], urls: tuple[str, ...]) -> None:
+    """Import fact-checks published elsewhere: ClaimReview JSON-LD files, or fact-check pages."""
+    if not paths and not urls:
+        raise click.UsageError("Give ClaimReview JSON files, or --url with a fact-check page.")
+    with open_session() as session, user_errors():
+        reviews = [review for path in paths for review in _reviews_in_file(path)]
+        reviews += [review for url in urls for review in prior_reviews_at(url)]
+        outcomes = import_prior_reviews(session, reviews, "cli")
+    created = sum(isinstance(o, IngestResult) and o.created for o in outcomes)
+    known = sum(isinstance(o, IngestResult) and not o.created for o in outcomes)
+    click.echo(f"{created} fact-check(s) imported, {known} already known.")
+    for failure in (o for o in outcomes if isinstance(o, IngestFailure)):
+        click.echo(f"  skipped {failure.title}: {failure.error.message}")
+
+
+def _reviews_in_file(path: Path) -> list:
+    """Read the ClaimReviews of a JSON file, naming the file if it holds none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{path} is not a readable JSON file: {exc}") from None
+    try:
+        return reviews_in(data)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}: {exc.message}") from None

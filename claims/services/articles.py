@@ -138,12 +138,17 @@ class _Pending:
     match_texts: list[str]
 
 
+Preparer = Callable[[str, ArticleIn], PreparedArticle] | None
+
+
 class _Batch:
     """Sorts a batch's articles into already known, duplicated within the batch, or new."""
 
-    def __init__(self, session: Session, max_chars: int) -> None:
+    def __init__(self, session: Session, max_chars: int, prepare: Preparer = None) -> None:
         self.session = session
         self.max_chars = max_chars
+        # How a body becomes claims: split into sentences unless told otherwise.
+        self.prepare = prepare or (lambda body, data: prepare_article(body, data.language))
         self.outcomes: list[Outcome | None] = []
         self.pending: list[_Pending] = []
         self.twins: dict[int, int] = {}
@@ -168,7 +173,7 @@ class _Batch:
             self.twins[position] = twin
         else:
             self._seen.update(dict.fromkeys(keys, position))
-            prepared = prepare_article(body, data.language)
+            prepared = self.prepare(body, data)
             texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
             self.pending.append(_Pending(position, data, prepared, texts))
 
@@ -188,9 +193,11 @@ def _vectors_per_article(vectors: np.ndarray, pending: list[_Pending]) -> list[n
     return [vectors[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def sort_articles(session: Session, items: list[ArticleIn], max_chars: int) -> _Batch:
+def sort_articles(
+    session: Session, items: list[ArticleIn], max_chars: int, prepare: Preparer = None
+) -> _Batch:
     """Run the text pipeline on a batch, setting aside bad input and known articles."""
-    batch = _Batch(session, max_chars)
+    batch = _Batch(session, max_chars, prepare)
     for data in items:
         batch.sort(data)
     return batch

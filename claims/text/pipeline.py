@@ -71,6 +71,13 @@ def draft_claims(body: str, language: str) -> list[ClaimDraft]:
     return drafts
 
 
+def prepare_whole(body: str, language: str | None, speaker: str | None) -> PreparedArticle:
+    """Prepare a body that is one claim as a whole (a fact-check's claim), with its speaker."""
+    language = language or detect_language(body)
+    draft = ClaimDraft(0, 0, len(body), body, score(body, language), speaker)
+    return PreparedArticle(body, language, body_hash(body), [draft])
+
+
 def prepare_article(body: str, language: str | None) -> PreparedArticle:
     """Run the text pipeline on a cleaned body; the language is detected when missing."""
     language = language or detect_language(body)

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from claims import cli
 from claims.config import ROOT, Config
 from claims.models import ClaimStatus, LinkState, Role
-from claims.ratings import rating_label
+from claims.ratings import already_checked, rating_label
 from claims.text.mutation import describe
 from claims.web import auth, errors, extensions, queue, security
 from claims.web.api import bp as api_bp
@@ -52,6 +52,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app, api_bp)
     auth.init_app(app)
     app.add_template_filter(rating_label)
+    app.add_template_global(already_checked)
     app.add_template_filter(duration)
     app.add_template_filter(describe, name="describe_differences")
     app.jinja_env.globals.update(ClaimStatus=ClaimStatus, LinkState=LinkState, Role=Role)

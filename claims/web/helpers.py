@@ -8,13 +8,22 @@ from functools import partial
 from urllib.parse import urlparse
 
 from flask import current_app
+from sqlmodel import Session
 
 from claims.errors import InvalidInput
-from claims.intake.fetch import FetchSettings
+from claims.intake.claimreview import PriorReview, reviews_on_page
+from claims.intake.fetch import FetchSettings, fetch_page
 from claims.intake.web import article_from_link, is_link_only
 from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, parse
-from claims.services.articles import IngestFailure, IngestResult, ingest_batch, settings_for
+from claims.services.articles import (
+    IngestFailure,
+    IngestResult,
+    Outcome,
+    ingest_batch,
+    settings_for,
+)
 from claims.services.calibration import Thresholds, thresholds
+from claims.services.priorchecks import import_reviews
 from claims.text.pipeline import clean_body
 from claims.web.auth import actor
 from claims.web.extensions import fresh_index, get_session, services
@@ -66,6 +75,21 @@ def ingest_all(articles: list[ArticleIn]) -> list[IngestResult]:
     if failure is not None:
         raise failure.error
     return outcomes
+
+
+def prior_reviews_at(url: str) -> list[PriorReview]:
+    """Fetch a fact-check page and read the ClaimReviews its JSON-LD holds."""
+    link = parse(ArticleLink, {"url": url})
+    page = fetch_page(link.url, FetchSettings.from_config(current_app.config))
+    return reviews_on_page(page.html, page.url)
+
+
+def import_prior_reviews(session: Session, reviews: list[PriorReview], who: str) -> list[Outcome]:
+    """Store published fact-checks as claims with their organisation's verdict."""
+    settings = settings_for(session, current_app.config, services().checkworthiness, who)
+    index = services().index
+    index.ensure_fresh(session)
+    return import_reviews(session, services().embedder, index, reviews, settings)
 
 
 def duration(seconds: float) -> str:

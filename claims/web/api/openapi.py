@@ -184,6 +184,39 @@ def _response_schemas() -> dict[str, Any]:
                 "reviewer": STRING,
                 "reused_from_id": NULLABLE_INTEGER,
                 "created_at": TIMESTAMP,
+                "published": _nullable(_ref("Published")),
+            }
+        ),
+        "Published": _object(
+            {
+                "organisation": STRING,
+                "url": NULLABLE_STRING,
+                "reviewed_at": _nullable({"type": "string", "format": "date"}),
+                "rating_name": NULLABLE_STRING,
+                "rating_value": _nullable(NUMBER),
+                "best_rating": _nullable(NUMBER),
+                "worst_rating": _nullable(NUMBER),
+            }
+        ),
+        "PriorImport": _object(
+            {
+                "imported": INTEGER,
+                "known": INTEGER,
+                "claims": _array(_ref("Claim")),
+                "failed": _array(_object({"title": STRING, "message": STRING})),
+            }
+        ),
+        "PriorCheck": _object(
+            {
+                "organisation": STRING,
+                "reviewed_at": _nullable({"type": "string", "format": "date"}),
+                "rating": {"type": "string", "enum": list(BY_KEY)},
+                "rating_name": NULLABLE_STRING,
+                "url": NULLABLE_STRING,
+                "text": {
+                    "type": "string",
+                    "description": "“Already checked by <organisation> on <date>: <rating>”.",
+                },
             }
         ),
         "Similar": _object(
@@ -194,6 +227,7 @@ def _response_schemas() -> dict[str, Any]:
                 "verdict": _nullable(_ref("Verdict")),
                 "relation": {"type": "string", "enum": ["duplicate", "different_facts"]},
                 "differences": _array(_ref("Difference")),
+                "prior_check": _nullable(_ref("PriorCheck")),
                 "link": _object(
                     {"id": INTEGER, "state": {"type": "string", "enum": list(LinkState)}}
                 ),
@@ -316,6 +350,30 @@ def _paths() -> dict[str, Any]:
                 "summary": "One import job: progress, ETA and skipped articles",
                 "parameters": [_path_id("job_id")],
                 "responses": {"200": _json(_object({"job": _ref("Job")}), "The job."), **ERRORS},
+            }
+        },
+        "/api/claimreviews": {
+            "post": {
+                "summary": "Import fact-checks published elsewhere (schema.org ClaimReview)",
+                "description": (
+                    "Send ClaimReview JSON-LD (one object, a list, or a `@graph`), or "
+                    '`{"url": …}` of a fact-check page whose JSON-LD holds them. Each review '
+                    "becomes a claim with the organisation's verdict; near-duplicates then show "
+                    "it in `prior_check`."
+                ),
+                "requestBody": _body(
+                    {
+                        "oneOf": [
+                            {"type": "object", "description": "ClaimReview JSON-LD."},
+                            {"type": "array", "items": {"type": "object"}},
+                        ]
+                    }
+                ),
+                "responses": {
+                    "201": _json(_ref("PriorImport"), "At least one new fact-check stored."),
+                    "200": _json(_ref("PriorImport"), "All already known."),
+                    **ERRORS,
+                },
             }
         },
         "/api/feeds": {

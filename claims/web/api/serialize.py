@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claims.models import Article, Claim, Source, Verdict
-from claims.ratings import BY_KEY
+from claims.ratings import BY_KEY, already_checked, rating_label
 from claims.services.claims import ClaimContext, checkworthiness_reasons
 from claims.services.links import SimilarClaim
 from claims.web.extensions import services
@@ -62,6 +62,22 @@ def verdict_json(verdict: Verdict | None) -> dict[str, Any] | None:
         "reviewer": verdict.reviewer,
         "reused_from_id": verdict.reused_from_id,
         "created_at": verdict.created_at.isoformat(timespec="seconds"),
+        "published": _published(verdict),
+    }
+
+
+def _published(verdict: Verdict) -> dict[str, Any] | None:
+    """Another organisation's fact-check as it published it (None for the desk's verdicts)."""
+    if not verdict.organisation:
+        return None
+    return {
+        "organisation": verdict.organisation,
+        "url": verdict.review_url,
+        "reviewed_at": verdict.reviewed_at.isoformat() if verdict.reviewed_at else None,
+        "rating_name": verdict.rating_name,
+        "rating_value": verdict.rating_value,
+        "best_rating": verdict.best_rating,
+        "worst_rating": verdict.worst_rating,
     }
 
 
@@ -88,4 +104,21 @@ def similar_json(item: SimilarClaim) -> dict[str, Any]:
     }
     if item.link is not None:
         data["link"] = {"id": item.link.id, "state": item.link.state}
+    data["prior_check"] = prior_check_json(item.verdict)
     return data
+
+
+def prior_check_json(verdict: Verdict | None) -> dict[str, Any] | None:
+    """Describe a verdict another organisation published (None for the desk's own)."""
+    if verdict is None or not verdict.organisation:
+        return None
+    when = verdict.reviewed_at.isoformat() if verdict.reviewed_at else None
+    rating = verdict.rating_name or rating_label(verdict.rating)
+    return {
+        "organisation": verdict.organisation,
+        "reviewed_at": when,
+        "rating": verdict.rating,
+        "rating_name": verdict.rating_name,
+        "url": verdict.review_url,
+        "text": already_checked(verdict.organisation, when, rating),
+    }
