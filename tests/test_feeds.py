@@ -201,3 +201,12 @@ def test_the_cli_adds_lists_and_polls(site, app):
     assert "20 entries, 20 imported" in listed.output
     bad = runner.invoke(args=["claims", "feeds", "add", "ftp://x", "--every", "30"])
     assert bad.exit_code != 0 and "not an http or https URL" in bad.output
+
+
+def test_a_malformed_link_in_a_feed_is_skipped_and_the_rest_imported(site, app):
+    rss = (WEB / "rss_20.xml").read_bytes()
+    bad = b"<item><title>Bad</title><link>http://127.0.0.1:{PORT}/a b c</link></item>"
+    site.overrides["rss_20.xml"] = rss.replace(b"<item>", bad + b"<item>", 1)
+    client = login(app.test_client())
+    polled = poll_now(client, add(client, site.url("rss_20.xml"))["id"])
+    assert (polled["new_entries"], polled["imported"], polled["error"]) == (21, 20, None)

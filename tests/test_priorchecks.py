@@ -163,3 +163,12 @@ def test_with_the_real_model_a_reworded_claim_finds_the_published_fact_check(
     similar = client.get(f"/api/claims/{article['claims'][0]['id']}/similar").get_json()
     prior = similar["similar"][0]["prior_check"]
     assert prior["organisation"] == "Vérif'Actu" and prior["rating"] == "false"
+
+
+def test_a_body_nested_too_deeply_is_refused(app):
+    client = login(app.test_client())
+    deep = "[" * 100_000 + "]" * 100_000
+    response = client.post(
+        "/api/claimreviews", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]

@@ -328,3 +328,9 @@ def test_a_url_import_with_the_real_model_links_its_claims(site, tmp_path, real_
     claim = next(c for c in first.get_json()["claims"] if "0,3 point" in c["text"])
     found = client.get("/api/search", query_string={"q": claim["text"]}).get_json()
     assert found["results"][0]["claim"]["id"] == claim["id"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[not-an-address]/x"])
+def test_a_malformed_address_is_a_clear_error(url):
+    with pytest.raises(InvalidInput, match="not a valid web address"):
+        fetch_page(url, OPEN)

@@ -141,7 +141,10 @@ def vetted_address(host: str, port: int, settings: FetchSettings, resolve: Resol
 
 def _target(url: str) -> tuple[str, str, int, str]:
     """Split a URL into scheme, host, port and the request path, refusing other schemes."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like, from a user or a redirect
+        raise InvalidInput(f"{url[:200]!r} is not a valid web address.") from None
     if parts.scheme not in ("http", "https"):
         raise FetchRefused(f"Only http and https links can be imported, not {url[:200]!r}.")
     if not parts.hostname:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -140,7 +141,8 @@ def poll_feed(
     except ClaimsError as exc:
         return _failed(session, feed, now, exc.message)
     new = _record_entries(session, feed, document) if document.modified else []
-    job = run(_links(feed, document, new), _label(feed, len(new))) if new else None
+    links = _links(feed, document, new)
+    job = run(links, _label(feed, len(links))) if links else None
     feed = get_feed(session, feed_id)
     feed.last_polled_at, feed.failures, feed.last_error = now, 0, None
     feed.next_poll_at = now + timedelta(minutes=feed.interval_minutes)
@@ -169,8 +171,14 @@ def _record_entries(session: Session, feed: Feed, document: FeedDocument) -> lis
 
 def _links(feed: Feed, document: FeedDocument, entries: list[Entry]) -> list[ArticleLink]:
     """Return the links to import, filed under the feed's source."""
-    source = feed.source or document.title or urlsplit(feed.url).hostname
-    return [ArticleLink(url=entry.url, source=(source or "")[:200] or None) for entry in entries]
+    source = (feed.source or document.title or urlsplit(feed.url).hostname or "")[:200] or None
+    links = []
+    for entry in entries:
+        try:
+            links.append(ArticleLink.model_validate({"url": entry.url, "source": source}))
+        except ValidationError:
+            continue  # a malformed link in the feed: recorded as seen, nothing to fetch
+    return links
 
 
 def _label(feed: Feed, count: int) -> str:

@@ -21,7 +21,10 @@ def import_claimreviews():
     """Import ClaimReview JSON-LD (an object, a list or a @graph), or {"url"} of a fact-check."""
     if not request.is_json:
         raise InvalidInput("Send JSON with the header Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise InvalidInput("The JSON body is nested too deeply.") from None
     if data is None:
         raise InvalidInput("The request body is not valid JSON.")
     if isinstance(data, dict) and set(data) == {"url"} and isinstance(data["url"], str):
