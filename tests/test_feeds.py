@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from claims.migrate import upgrade
 from claims.models import Article, Feed, FeedEntry, Job, utcnow
 from claims.services.feeds import due_feeds, poll_due, poll_feed
 from claims.web.queue import feed_poller
-from tests.conftest import HashingEmbedder, login, make_app
+from tests.conftest import HashingEmbedder, login, make_app, postgres_database, require_postgres
 from tests.helpers import count, db, text_of
 from tests.webserver import WEB
 
@@ -22,10 +24,19 @@ def twenty_items(loopback_only, site):
     site.overrides.clear()
 
 
-@pytest.fixture
-def app(tmp_path):
-    """An app allowed to fetch from the local server, with the fast embedder."""
-    return make_app(tmp_path, HashingEmbedder(), FETCH_ALLOW="127.0.0.1")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request, tmp_path):
+    """An app allowed to fetch from the local server, on SQLite then on PostgreSQL."""
+    if request.param == "sqlite":
+        yield make_app(tmp_path, HashingEmbedder(), FETCH_ALLOW="127.0.0.1")
+        return
+    require_postgres()
+    with postgres_database() as url:
+        upgrade(url)
+        served = make_app(tmp_path, HashingEmbedder(), FETCH_ALLOW="127.0.0.1", DATABASE_URL=url)
+        yield served
+        gc.collect()  # sessions left to the collector give their connections back first
+        served.extensions["claims"].engine.dispose()
 
 
 def add(client, url: str, **fields) -> dict:
