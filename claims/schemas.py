@@ -13,8 +13,12 @@ from sqlmodel import Field, SQLModel
 from claims.errors import InvalidInput
 from claims.models import ClaimStatus
 from claims.ratings import BY_KEY
+from claims.text.lexicon import LANGUAGE_NAMES
+from claims.text.normalise import strip_invisible
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+# A language tag such as fr, FR, fr-FR or fr_CA; its primary subtag must be supported.
+LANGUAGE_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
+SUPPORTED_LANGUAGES = tuple(LANGUAGE_NAMES)
 S = TypeVar("S", bound=SQLModel)
 
 
@@ -34,6 +38,22 @@ RatingKey = Annotated[
 def _blank_to_none(value: object) -> object:
     """Treat empty strings from forms as missing values."""
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _clean(value: object) -> object:
+    """Trim text and drop NUL and invisible characters, whoever sends it (web, API, CLI)."""
+    return strip_invisible(value).strip() if isinstance(value, str) else value
+
+
+def language_tag(value: str) -> str:
+    """Return the supported language a tag names ("FR-fr" -> "fr"), or raise ValueError."""
+    match = LANGUAGE_TAG.fullmatch(value.strip().lower())
+    if not match:
+        raise ValueError(f"{value!r} is not a language code such as fr or en")
+    if match.group(1) not in SUPPORTED_LANGUAGES:
+        supported = ", ".join(SUPPORTED_LANGUAGES)
+        raise ValueError(f"the language {value!r} is not supported; use one of {supported}")
+    return match.group(1)
 
 
 def _check_url(value: str | None) -> str | None:
@@ -63,7 +83,7 @@ class _ArticleFields(SQLModel):
     @classmethod
     def _optional(cls, value: object) -> object:
         """Blank optional fields count as missing."""
-        return _blank_to_none(value)
+        return _blank_to_none(_clean(value))
 
     @field_validator("url")
     @classmethod
@@ -74,13 +94,8 @@ class _ArticleFields(SQLModel):
     @field_validator("language")
     @classmethod
     def _language(cls, value: str | None) -> str | None:
-        """Accept an ISO 639 code such as fr or en, in any case."""
-        if value is None:
-            return None
-        code = value.strip().lower()
-        if not LANGUAGE_CODE.fullmatch(code):
-            raise ValueError(f"{value!r} is not a language code such as fr or en")
-        return code
+        """Accept a supported ISO 639 code such as fr or en, in any case."""
+        return None if value is None else language_tag(value)
 
 
 class ArticleIn(_ArticleFields):
@@ -94,7 +109,7 @@ class ArticleIn(_ArticleFields):
     @classmethod
     def _strip(cls, value: object) -> object:
         """Trim names and titles."""
-        return value.strip() if isinstance(value, str) else value
+        return _clean(value)
 
     @field_validator("body")
     @classmethod
@@ -116,7 +131,7 @@ class ArticleLink(_ArticleFields):
     @classmethod
     def _blank(cls, value: object) -> object:
         """Blank names and titles count as missing."""
-        return _blank_to_none(value.strip() if isinstance(value, str) else value)
+        return _blank_to_none(_clean(value))
 
 
 class FeedIn(SQLModel):
@@ -130,7 +145,7 @@ class FeedIn(SQLModel):
     @classmethod
     def _blank(cls, value: object) -> object:
         """A blank source counts as missing."""
-        return _blank_to_none(value)
+        return _blank_to_none(_clean(value))
 
     @field_validator("url")
     @classmethod
@@ -159,7 +174,7 @@ class VerdictIn(SQLModel):
     @classmethod
     def _strip(cls, value: object) -> object:
         """Trim free text, so whitespace alone counts as empty."""
-        return value.strip() if isinstance(value, str) else value
+        return _clean(value.replace("\r\n", "\n")) if isinstance(value, str) else value
 
     @field_validator("version", mode="before")
     @classmethod

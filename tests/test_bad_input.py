@@ -90,7 +90,7 @@ def claim_id(stored) -> int:
         ("", "body"),
         ("   \n\t  \n ", "body"),
         ("<p> </p><div>\n</div>", "empty"),
-        ("\x01\x02\x03", "empty"),
+        ("\x01\x02\x03", "body"),
     ],
     ids=["empty", "whitespace", "markup-only", "control-chars"],
 )

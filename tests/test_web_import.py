@@ -22,7 +22,8 @@ from claims.intake.fetch import (
     fetch_page,
     vetted_address,
 )
-from claims.intake.web import canonical_url, extract
+from claims.intake.urls import canonical_url
+from claims.intake.web import extract
 from claims.models import Article, Source
 from tests.conftest import login, make_app
 from tests.helpers import count, db

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from courlan import normalize_url
 from lxml import html as lxml_html
 
 from claims.errors import InvalidInput
 from claims.intake.fetch import FetchSettings, Page, fetch_page
+from claims.intake.urls import canonical_url
 from claims.schemas import ArticleIn, ArticleLink, parse
 
 _CANONICAL = "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
@@ -30,16 +30,6 @@ class WebArticle:
     published_at: str | None
     language: str | None
     body: str
-
-
-def canonical_url(url: str) -> str:
-    """Return a URL without tracking parameters (utm_*, fbclid, gclid…) or fragment."""
-    try:
-        cleaned = normalize_url(url, strict=False)
-    except ValueError:
-        cleaned = url
-    parts = urlsplit(cleaned)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
 def _declared_canonical(tree: lxml_html.HtmlElement, base: str) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from claims.errors import ClaimsError, InvalidInput
+from claims.intake.urls import canonical_url
 from claims.models import Article, Claim, ClaimLink, Comment, PendingLink, Source, Verdict
 from claims.schemas import ArticleIn
 from claims.search.changes import log_changes
@@ -158,6 +159,9 @@ class _Batch:
         """Place one article; bad input becomes a failure, never an exception."""
         position = len(self.outcomes)
         self.outcomes.append(None)
+        if data.url:
+            # The same page shared with ?utm_source=… or a #fragment is the same article.
+            data = data.model_copy(update={"url": canonical_url(data.url)})
         try:
             body = clean_body(data.body, self.max_chars)
         except ClaimsError as exc:

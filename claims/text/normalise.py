@@ -11,6 +11,17 @@ from html.parser import HTMLParser
 
 # C0 and C1 control characters other than \t and \n (\r is folded to \n before this runs).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unicode format characters (category Cf): zero-width spaces and joiners, the BOM, the soft
+# hyphen, bidi controls. Invisible, so one inserted must not make the same text new.
+# They all lie in planes 0 and 1 and the tag block, so only those are scanned.
+_PLANES = (*range(0x20000), *range(0xE0000, 0xE0080))
+FORMAT_CHARS = "".join(chr(c) for c in _PLANES if unicodedata.category(chr(c)) == "Cf")
+# A zero-width joiner between two emoji draws one picture (👩‍👩‍👧), so it stays there.
+_EMOJI = "\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff"
+_FORMAT_RE = re.compile(
+    f"[{re.escape(FORMAT_CHARS.replace(chr(0x200D), ''))}]"
+    f"|(?<![{_EMOJI}])\u200d|\u200d(?![{_EMOJI}])"
+)
 _NBSP_RE = re.compile(r"[\u00a0\u202f]")
 _INLINE_SPACE_RE = re.compile(r"[ \t]+")
 _TRAILING_SPACE_RE = re.compile(r" +\n")
@@ -18,10 +29,15 @@ _LEADING_SPACE_RE = re.compile(r"\n +")
 _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
 
 
+def strip_invisible(text: str) -> str:
+    """Remove control characters other than tab and newline, and format characters."""
+    return _FORMAT_RE.sub("", _CONTROL_RE.sub("", text))
+
+
 def normalise(text: str) -> str:
     """Return text in NFC with unified newlines, no control chars and collapsed whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_RE.sub("", text)
+    text = strip_invisible(text)
     # After removing controls, which may have separated a letter from its accent.
     text = unicodedata.normalize("NFC", text)
     text = _NBSP_RE.sub(" ", text)

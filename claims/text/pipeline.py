@@ -40,6 +40,11 @@ def clean_body(raw: str, max_chars: int) -> str:
     body = normalise(html_to_text(raw) if looks_like_html(raw) else raw)
     if not body:
         raise InvalidInput("The article body is empty once markup and whitespace are removed.")
+    if not any(char.isalpha() for char in body):
+        raise InvalidInput(
+            "The article body has no letters (only digits, symbols or emoji), "
+            "so it holds no claim to check."
+        )
     if len(body) > max_chars:
         raise TooLarge(
             f"The article body has {len(body):,} characters; the limit is {max_chars:,}."

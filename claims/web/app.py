@@ -16,6 +16,7 @@ from claims.text.mutation import describe
 from claims.web import auth, errors, extensions, queue, security
 from claims.web.api import bp as api_bp
 from claims.web.helpers import duration
+from claims.web.hygiene import CleanRequest
 from claims.web.views import register_blueprints
 
 
@@ -37,6 +38,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = CleanRequest
     app.url_map.converters["id"] = IdConverter
     app.config.from_mapping(Config(app.instance_path).as_dict())
     app.config.from_mapping(config or {})
