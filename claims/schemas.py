@@ -197,6 +197,26 @@ class VerdictIn(SQLModel):
         return [url for url in (_check_url(v) for v in value) if url]
 
 
+class VerdictReuse(SQLModel):
+    """A confirmed near-duplicate's verdict applied to a claim."""
+
+    verdict_id: int = Field(ge=1, description="The verdict on the matching claim.")
+    version: int | None = Field(
+        default=None, ge=1, description="The claim version you saw; refused if it has changed."
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Why the verdict holds although the two claims state different facts.",
+    )
+
+    @field_validator("version", "override_reason", mode="before")
+    @classmethod
+    def _optional(cls, value: object) -> object:
+        """Blank fields count as missing."""
+        return _blank_to_none(_clean(value))
+
+
 class ClaimFilters(SQLModel):
     """Filters shared by the review queue, search and the CSV export."""
 

@@ -45,6 +45,11 @@ CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("get", "/api/claims/{claim_id}/links", {}),
     ("post", "/api/claims/{claim_id}/verdicts", {"json": {"rating": "true", "explanation": "Ok."}}),
     ("get", "/api/claims/{claim_id}/verdicts", {}),
+    (
+        "post",
+        "/api/claims/{claim_id}/verdicts/reuse",
+        {"json": {"verdict_id": "{verdict_id}", "override_reason": "7.5 or 7.2: same finding."}},
+    ),
     ("get", "/api/search", {"query_string": {"q": "unemployment fell"}}),
     ("delete", "/api/articles/{article_id}", {}),
     ("post", "/api/claimreviews", {"json": CLAIM_REVIEW}),
@@ -127,12 +132,30 @@ def ids(client) -> dict[str, int]:
         "/api/imports", json={"articles": [{"title": "J", "source": "G", "body": BODY}]}
     )
     feed = client.post("/api/feeds", json={"url": "http://127.0.0.1:9/feed.xml"}).get_json()
+    claim_id = first["claims"][0]["id"]
+    link = client.get(f"/api/claims/{claim_id}/links").get_json()["links"][0]
+    confirmed = client.post(f"/links/{link['link']['id']}", data={"state": "confirmed"})
+    assert confirmed.status_code == 302
+    verdict = {"rating": "false", "explanation": "The survey says otherwise."}
+    other = client.post(f"/api/claims/{link['claim']['id']}/verdicts", json=verdict).get_json()
     return {
         "article_id": first["article"]["id"],
-        "claim_id": first["claims"][0]["id"],
+        "claim_id": claim_id,
         "job_id": job.get_json()["job"]["id"],
         "feed_id": feed["feed"]["id"],
+        "verdict_id": other["verdict"]["id"],
     }
+
+
+def call(client, method: str, path: str, kwargs: dict[str, Any], ids: dict[str, int]):
+    """Make one of the CALLS, with ids put in the path and in "{name}" values of the body."""
+    if "json" in kwargs:
+        body = {
+            key: ids[value[1:-1]] if isinstance(value, str) and value[1:-1] in ids else value
+            for key, value in kwargs["json"].items()
+        }
+        kwargs = {**kwargs, "json": body}
+    return getattr(client, method)(path.format(**ids), **kwargs)
 
 
 @pytest.fixture
@@ -310,7 +333,7 @@ def test_calls_cover_every_api_operation(app):
 def test_every_query_parameter_a_view_reads_is_documented(client, doc, ids, read):
     for method, path, kwargs in CALLS:
         read.clear()
-        response = getattr(client, method)(path.format(**ids), **kwargs)
+        response = call(client, method, path, kwargs, ids)
         assert response.status_code < 300, (method, path, response.get_data(as_text=True))
         assert EVERY_KEY not in read, f"{method.upper()} {path} enumerates its query parameters"
         missing = read - set(query_params(doc, path, method))
@@ -410,13 +433,22 @@ def test_request_bodies_point_at_the_pydantic_schemas(doc):
 
 def test_responses_match_their_schemas(client, doc, ids):
     for method, path, kwargs in CALLS:
-        response = getattr(client, method)(path.format(**ids), **kwargs)
+        response = call(client, method, path, kwargs, ids)
         documented = doc["paths"][path][method]["responses"][str(response.status_code)]
         if response.status_code == 204:
             assert "content" not in documented and not response.data
             continue
         schema = documented["content"]["application/json"]["schema"]
         assert problems(response.get_json(), schema, doc) == [], (method, path)
+
+
+def test_a_refused_reuse_lists_the_differences_as_documented(client, doc, ids):
+    path = "/api/claims/{claim_id}/verdicts/reuse"
+    response = client.post(path.format(**ids), json={"verdict_id": ids["verdict_id"]})
+    assert response.status_code == 409
+    assert response.get_json()["differences"]
+    schema = doc["paths"][path]["post"]["responses"]["409"]["content"]["application/json"]
+    assert problems(response.get_json(), schema["schema"], doc) == []
 
 
 def test_errors_match_the_error_schema(client, doc):

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput
+from claims.errors import ClaimsError, InvalidInput
 from claims.models import HIDDEN_STATUSES, Claim, ClaimLink, ClaimStatus, LinkState, Verdict
 from claims.schemas import VerdictIn
 from claims.services.rows import get_or_404
 from claims.services.versions import record_change, start_change
+from claims.text.mutation import Difference, describe, differences
+
+
+class DifferentFacts(ClaimsError):
+    """The matching claim states other figures, dates or names: its verdict may not hold."""
+
+    status = 409
+
+    def __init__(self, found: list[Difference]) -> None:
+        super().__init__(
+            f"The matching claim states other facts ({describe(found).rstrip('.')}), so its "
+            "verdict may not hold for this one. Give a reason to apply it anyway."
+        )
+        self.differences = found
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The differing facts, as the API lists them for a link."""
+        return {"differences": [difference_json(d) for d in self.differences]}
+
+
+def difference_json(difference: Difference) -> dict[str, str]:
+    """One differing fact: its kind, as written in this claim and in the other."""
+    return {"kind": difference.kind, "this": difference.left, "other": difference.right}
 
 
 def _append(
-    session: Session, claim: Claim, verdict: Verdict, actor: str, expected: int | None, action: str
+    session: Session,
+    claim: Claim,
+    verdict: Verdict,
+    actor: str,
+    expected: int | None,
+    action: str,
+    **extra: Any,
 ) -> Verdict:
     """Store a verdict, publish the claim and audit it, in one transaction."""
     before = start_change(session, claim, expected)
@@ -21,7 +53,7 @@ def _append(
     session.add(verdict)
     session.flush()
     about = ("verdict", verdict.id)
-    extra = {"rating": verdict.rating, "verdict_id": verdict.id}
+    extra = {"rating": verdict.rating, "verdict_id": verdict.id, **extra}
     record_change(session, actor, action, claim, before, about=about, **extra)
     session.commit()
     return verdict
@@ -59,15 +91,29 @@ def confirmed_partners(session: Session, claim_id: int) -> set[int]:
 
 
 def reuse_verdict(
-    session: Session, claim_id: int, verdict_id: int, actor: str, expected: int | None
+    session: Session,
+    claim_id: int,
+    verdict_id: int,
+    actor: str,
+    expected: int | None,
+    override: str | None = None,
 ) -> Verdict:
-    """Apply a confirmed duplicate's verdict to this claim, recorded as a reuse."""
+    """Apply a confirmed duplicate's verdict to this claim, recorded as a reuse.
+
+    When the two claims state different facts the reuse is refused (DifferentFacts) unless
+    the reviewer gives a reason to override, which the audit log keeps with the differences.
+    """
     claim = _open_claim(session, claim_id)
     source = session.get(Verdict, verdict_id)
     if source is None or source.claim_id not in confirmed_partners(session, claim_id):
         raise InvalidInput(
             "Only a verdict on a confirmed near-duplicate of this claim can be reused."
         )
+    other = session.get(Claim, source.claim_id)
+    found = differences(claim.text, other.text, claim.language, other.language)
+    reason = (override or "").strip()
+    if found and not reason:
+        raise DifferentFacts(found)
     verdict = Verdict(
         claim_id=claim_id,
         rating=source.rating,
@@ -76,7 +122,8 @@ def reuse_verdict(
         reviewer=actor,
         reused_from_id=source.id,
     )
-    return _append(session, claim, verdict, actor, expected, "verdict.reuse")
+    extra = {"override_reason": reason, "differences": describe(found)} if found else {}
+    return _append(session, claim, verdict, actor, expected, "verdict.reuse", **extra)
 
 
 def verdict_history(session: Session, claim_id: int) -> list[Verdict]:

@@ -22,10 +22,12 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(message: str, status: int) -> tuple[Response | str, int]:
-    """Render an error as JSON for the API and as a page for browsers."""
+def error_response(
+    message: str, status: int, details: dict | None = None
+) -> tuple[Response | str, int]:
+    """Render an error as JSON for the API (with any details) and as a page for browsers."""
     if wants_json():
-        return jsonify(error=message), status
+        return jsonify(error=message, **(details or {})), status
     return render_template("error.html", message=message, status=status), status
 
 
@@ -41,7 +43,7 @@ def require_current_schema() -> tuple[Response | str, int] | None:
 
 def handle_claims_error(exc: ClaimsError) -> tuple[Response | str, int]:
     """Map a domain error to its status and sentence."""
-    return error_response(exc.message, exc.status)
+    return error_response(exc.message, exc.status, getattr(exc, "details", None))
 
 
 def handle_http_error(exc: HTTPException) -> Response:

@@ -13,11 +13,19 @@ from sqlmodel import SQLModel
 
 from claims.models import JobStatus, LinkState
 from claims.ratings import BY_KEY
-from claims.schemas import ArticleIn, ArticleLink, ClaimFilters, FeedIn, FeedUpdate, VerdictIn
+from claims.schemas import (
+    ArticleIn,
+    ArticleLink,
+    ClaimFilters,
+    FeedIn,
+    FeedUpdate,
+    VerdictIn,
+    VerdictReuse,
+)
 from claims.web.helpers import API_K, FILTER_ALIASES, FILTER_KEYS, PAGE, PER_PAGE, IntParam
 
 REF = "#/components/schemas/{model}"
-BODIES = (ArticleIn, ArticleLink, VerdictIn, FeedIn, FeedUpdate)
+BODIES = (ArticleIn, ArticleLink, VerdictIn, VerdictReuse, FeedIn, FeedUpdate)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -119,6 +127,9 @@ def _response_schemas() -> dict[str, Any]:
     """Return the schemas of what serialize.py (and job_json) emit."""
     return {
         "Error": _object({"error": STRING}),
+        "DifferentFacts": _object(
+            {"error": STRING, "differences": _array(_ref("Difference"))}, optional=("differences",)
+        ),
         "Article": _object(
             {
                 "id": INTEGER,
@@ -519,6 +530,27 @@ def _paths() -> dict[str, Any]:
                     **ERRORS,
                 },
             },
+        },
+        "/api/claims/{claim_id}/verdicts/reuse": {
+            "post": {
+                "summary": "Apply a confirmed near-duplicate's verdict",
+                "description": (
+                    "Refused with 409 and the `differences` when the two claims state "
+                    "different figures, dates or names, unless `override_reason` says why "
+                    "the verdict holds; the reason is kept in the audit log."
+                ),
+                "parameters": [claim_id],
+                "requestBody": _body(_ref("VerdictReuse")),
+                "responses": {
+                    "201": _json(_object({"verdict": _ref("Verdict")}), "Applied."),
+                    **ERRORS,
+                    "409": _json(
+                        _ref("DifferentFacts"),
+                        "The claim changed since `version`, or the two claims state different "
+                        "facts (then `differences` lists them).",
+                    ),
+                },
+            }
         },
         "/api/search": {
             "get": {

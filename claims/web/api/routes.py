@@ -6,12 +6,12 @@ from flask import Blueprint, jsonify, request, url_for
 
 from claims.errors import InvalidInput
 from claims.models import Role
-from claims.schemas import ArticleIn, ArticleLink, VerdictIn, parse
+from claims.schemas import ArticleIn, ArticleLink, VerdictIn, VerdictReuse, parse
 from claims.services.articles import article_claims, delete_article, get_article, list_articles
 from claims.services.claims import get_claim, review_queue
 from claims.services.jobs import get_job, job_json, list_jobs
 from claims.services.links import links_of, search_claims, similar_to
-from claims.services.verdicts import record_verdict, verdict_history
+from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
 from claims.web.api.openapi import openapi_document
 from claims.web.api.serialize import (
     article_json,
@@ -180,6 +180,17 @@ def links(claim_id: int):
 def create_verdict(claim_id: int):
     """Append a verdict to a claim, as the authenticated user."""
     verdict = record_verdict(get_session(), claim_id, parse(VerdictIn, json_body()), actor())
+    return jsonify(verdict=verdict_json(verdict)), 201
+
+
+@bp.post("/claims/<id:claim_id>/verdicts/reuse")
+@require_role(Role.REVIEWER)
+def reuse_verdict_endpoint(claim_id: int):
+    """Apply a confirmed near-duplicate's verdict; 409 with the differences if facts differ."""
+    data = parse(VerdictReuse, json_body())
+    verdict = reuse_verdict(
+        get_session(), claim_id, data.verdict_id, actor(), data.version, data.override_reason
+    )
     return jsonify(verdict=verdict_json(verdict)), 201
 
 

@@ -8,6 +8,7 @@ from claims.models import Article, Claim, Source, Verdict
 from claims.ratings import BY_KEY, already_checked, rating_label
 from claims.services.claims import ClaimContext, checkworthiness_reasons
 from claims.services.links import SimilarClaim
+from claims.services.verdicts import difference_json
 from claims.web.extensions import services
 
 
@@ -98,9 +99,7 @@ def similar_json(item: SimilarClaim) -> dict[str, Any]:
         "article": article_json(item.article, item.source),
         "verdict": verdict_json(item.verdict),
         "relation": item.relation,
-        "differences": [
-            {"kind": d.kind, "this": d.left, "other": d.right} for d in item.differences
-        ],
+        "differences": [difference_json(d) for d in item.differences],
     }
     if item.link is not None:
         data["link"] = {"id": item.link.id, "state": item.link.state}

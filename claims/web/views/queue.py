@@ -139,8 +139,8 @@ def reuse(claim_id: int):
     verdict_id = request.form.get("verdict_id", type=int) or 0
 
     def change():
-        expected = expected_version(request.form)
-        return reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected)
+        expected, reason = expected_version(request.form), request.form.get("override_reason")
+        return reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected, reason)
 
     return _apply(claim_id, change, lambda _: "Verdict applied from the matching claim.")
 
