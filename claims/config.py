@@ -86,7 +86,15 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
         self.MAX_FORM_PARTS = 200
+        # Sign-in locks for 15 minutes after this many failures for one account from one
+        # address (or from this many addresses), and after 4 times as many from one address.
         self.LOGIN_MAX_FAILURES = int(os.environ.get("CLAIMS_LOGIN_MAX_FAILURES") or 5)
+        self.LOGIN_MAX_ADDRESS_FAILURES = int(
+            os.environ.get("CLAIMS_LOGIN_MAX_ADDRESS_FAILURES") or 4 * self.LOGIN_MAX_FAILURES
+        )
+        # How many reverse proxies stand in front of the app (0: none). Only then are their
+        # X-Forwarded-For/-Proto/-Host headers believed, for the client's address among others.
+        self.TRUSTED_PROXIES = int(os.environ.get("CLAIMS_TRUSTED_PROXIES") or 0)
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
         # The organisation's home page, the author `url` in ClaimReview exports (omitted if unset).
         self.ORGANISATION_URL = os.environ.get("CLAIMS_ORGANISATION_URL") or ""

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash
 
 from claims import create_app
 from claims.migrate import upgrade
-from claims.models import ApiToken, Article, Claim, ClaimLink, User, Verdict, utcnow
+from claims.models import ApiToken, Article, Claim, ClaimLink, LoginAttempt, User, Verdict, utcnow
 from tests.conftest import PASSWORDS, ROOT, HashingEmbedder, login, make_app
 
 SHARED = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
@@ -1045,6 +1045,78 @@ def test_four_failures_still_allow_the_right_password(app):
         assert sign_in(client, "reviewer", f"guess-number-{n}").status_code == 401
     assert sign_in(client, "reviewer", PASSWORDS["reviewer"]).status_code == 302
     assert signed_in_as(client) == "reviewer"
+
+
+def test_random_names_from_one_address_do_not_lock_out_anyone_else(app):
+    flood = app.test_client()
+    for n in range(5):
+        assert sign_in(flood, f"nobody-{n}", "guess", "192.0.2.66").status_code == 401
+    # Five bad names were once enough to lock out every account from that address.
+    assert sign_in(flood, "admin", PASSWORDS["admin"], "192.0.2.66").status_code == 302
+    assert signed_in_as(flood) == "admin"
+
+
+def test_a_flood_locks_out_its_own_address_only(any_db_app):
+    app = any_db_app
+    limit = app.config["LOGIN_MAX_ADDRESS_FAILURES"]
+    assert limit == 20
+    flood = app.test_client()
+    for n in range(limit):
+        assert sign_in(flood, f"spray-{n}", "guess", "192.0.2.66").status_code == 401
+    # Even a right password is refused from the flooding address...
+    assert sign_in(flood, "admin", PASSWORDS["admin"], "192.0.2.66").status_code == 429
+    assert signed_in_as(flood) is None
+    # ...while the account signs in from anywhere else.
+    desk = app.test_client()
+    assert sign_in(desk, "admin", PASSWORDS["admin"], "198.51.100.7").status_code == 302
+    assert signed_in_as(desk) == "admin"
+
+
+def test_guessing_one_account_from_one_address_spares_it_elsewhere(app):
+    attacker = app.test_client()
+    for n in range(5):
+        assert sign_in(attacker, "admin", f"guess-{n}", "192.0.2.66").status_code == 401
+    assert sign_in(attacker, "admin", PASSWORDS["admin"], "192.0.2.66").status_code == 429
+    fresh = app.test_client()
+    assert sign_in(fresh, "admin", PASSWORDS["admin"], "198.51.100.7").status_code == 302
+    assert signed_in_as(fresh) == "admin"
+
+
+def forwarded_sign_in(client, username: str, password: str, forwarded_for: str):
+    """Sign in through a reverse proxy at 10.0.0.1 that names the client in X-Forwarded-For."""
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_overrides={"REMOTE_ADDR": "10.0.0.1"},
+    )
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address(tmp_path):
+    app = make_app(tmp_path, HashingEmbedder(), TRUSTED_PROXIES=1)
+    flood = app.test_client()
+    for n in range(20):
+        response = forwarded_sign_in(flood, f"spray-{n}", "guess", "203.0.113.9")
+        assert response.status_code == 401
+    assert forwarded_sign_in(flood, "viewer", PASSWORDS["viewer"], "203.0.113.9").status_code == 429
+    # Another newsroom member behind the same proxy is a different address.
+    desk = app.test_client()
+    assert forwarded_sign_in(desk, "viewer", PASSWORDS["viewer"], "203.0.113.10").status_code == 302
+    with db(app) as session:
+        addresses = set(session.exec(select(LoginAttempt.ip)))
+    assert addresses == {"203.0.113.9", "203.0.113.10"}
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_is_ignored(app):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    client = app.test_client()
+    for n in range(20):
+        # A new forged address each time does not reset the count for the real one.
+        response = forwarded_sign_in(client, f"spray-{n}", "guess", f"203.0.113.{n}")
+        assert response.status_code == 401
+    assert forwarded_sign_in(client, "admin", PASSWORDS["admin"], "203.0.113.99").status_code == 429
+    with db(app) as session:
+        assert set(session.exec(select(LoginAttempt.ip))) == {"10.0.0.1"}
 
 
 # --- the upload limit ------------------------------------------------------------------------

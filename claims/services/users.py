@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -101,33 +102,51 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.username)))
 
 
-def _recent_failures(session: Session, username: str, ip: str, window: timedelta) -> int:
-    """Count failed sign-ins for this name or address within the window."""
-    since = utcnow() - window
-    query = (
-        select(sa.func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.success.is_(False),
-            LoginAttempt.created_at >= since,
-            sa.or_(LoginAttempt.username == username, LoginAttempt.ip == ip),
-        )
+@dataclass(frozen=True, slots=True)
+class SignInLimits:
+    """When sign-in is refused for a while: three separate counts of recent failures."""
+
+    # For one account from one address: a person guessing.
+    per_account_and_address: int = 5
+    # For one account from this many addresses: guessing spread over several machines.
+    account_addresses: int = 5
+    # From one address, whatever the names tried: spraying. Higher, as colleagues behind one
+    # office address share it.
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+
+def _locked(session: Session, username: str, ip: str, limits: SignInLimits) -> bool:
+    """Tell whether recent failures lock this name from this address.
+
+    The counts are kept apart so that a flood from one address locks out only that address
+    (and the names it tried from there), never an account signing in from elsewhere.
+    """
+    failed = sa.and_(
+        LoginAttempt.success.is_(False), LoginAttempt.created_at >= utcnow() - limits.window
     )
-    return int(session.exec(query).one())
+    same_name, same_address = LoginAttempt.username == username, LoginAttempt.ip == ip
+    query = select(
+        sa.func.count().filter(same_address),
+        sa.func.count().filter(same_address, same_name),
+        sa.func.count(sa.distinct(LoginAttempt.ip)).filter(same_name),
+    ).where(failed, sa.or_(same_name, same_address))
+    from_address, pair, addresses = session.exec(query).one()
+    return (
+        (from_address or 0) >= limits.per_address
+        or (pair or 0) >= limits.per_account_and_address
+        or (addresses or 0) >= limits.account_addresses
+    )
 
 
 def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    ip: str,
-    max_failures: int = 5,
-    window: timedelta = timedelta(minutes=15),
+    session: Session, username: str, password: str, ip: str, limits: SignInLimits | None = None
 ) -> User | None:
     """Check a password, refusing after too many recent failures; every attempt is recorded."""
+    limits = limits or SignInLimits()
     name = username.strip().lower()[:80]
-    if _recent_failures(session, name, ip, window) >= max_failures:
-        minutes = int(window.total_seconds() // 60)
+    if _locked(session, name, ip[:64], limits):
+        minutes = int(limits.window.total_seconds() // 60)
         raise TooManyAttempts(f"Too many failed sign-ins. Try again in {minutes} minutes.")
     user = find_user(session, name)
     ok = bool(user and user.active and check_password_hash(user.password_hash, password))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from claims import cli
@@ -45,6 +46,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = security.instance_secret(app.instance_path)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # request.remote_addr (sign-in throttling, logs) is then the client's, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     extensions.init_app(app)
     queue.init_app(app)
     # First of all hooks: every other one may query tables an old schema lacks.

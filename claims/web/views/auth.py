@@ -6,12 +6,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_user, logout_user
 
 from claims.errors import ClaimsError
-from claims.services.users import authenticate
+from claims.services.users import SignInLimits, authenticate
 from claims.web.auth import Account
 from claims.web.extensions import get_session
 from claims.web.helpers import safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+def sign_in_limits(config: dict) -> SignInLimits:
+    """Read the sign-in limits from the settings."""
+    most = config["LOGIN_MAX_FAILURES"]
+    return SignInLimits(most, most, config["LOGIN_MAX_ADDRESS_FAILURES"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -26,7 +32,7 @@ def login():
             username,
             request.form.get("password", ""),
             request.remote_addr or "unknown",
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            sign_in_limits(current_app.config),
         )
     except ClaimsError as exc:
         page = render_template(
