@@ -6,8 +6,26 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from claims.errors import InvalidInput
+
 # A spreadsheet treats a cell starting with any of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Excel in a French locale splits on ";" (the comma is the decimal mark there), elsewhere ",".
+SEPARATORS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "comma": ",", "semicolon": ";"}
+LOCALE_SEPARATORS = {"fr": ";"}
+
+
+def separator(name: str | None, language: str) -> str:
+    """Return the separator a `sep` option names, or the one spreadsheets in `language` expect."""
+    if name is None or not name.strip(" "):
+        return LOCALE_SEPARATORS.get(language, ",")
+    try:
+        return SEPARATORS[name.strip(" ").lower()]
+    except KeyError:
+        raise InvalidInput(
+            f"The separator {name!r} is not one the report offers; use , (comma), ; "
+            "(semicolon) or tab."
+        ) from None
 
 
 def neutralise(value: object) -> str:
@@ -16,10 +34,12 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def csv_lines(header: list[str], rows: Iterable[list[object]]) -> Iterator[str]:
+def csv_lines(
+    header: list[str], rows: Iterable[list[object]], delimiter: str = ","
+) -> Iterator[str]:
     """Yield a UTF-8-BOM CSV one line at a time, every cell neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow([neutralise(v) for v in header])
     yield "\ufeff" + _drain(buffer)
     for row in rows:

@@ -107,6 +107,11 @@ def match_thresholds() -> Thresholds:
     return thresholds(get_session(), current_app.config)
 
 
+def interface_language() -> str:
+    """Return the language the interface speaks to this user."""
+    return "en"
+
+
 def filters_from(args: Mapping[str, str]) -> ClaimFilters:
     """Parse the shared filters from query parameters, with their FILTER_ALIASES."""
     data = {key: args.get(key) for key in FILTER_KEYS}
