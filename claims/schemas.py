@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import AfterValidator, ValidationError, WithJsonSchema, field_validator
@@ -217,6 +217,30 @@ class VerdictReuse(SQLModel):
         return _blank_to_none(_clean(value))
 
 
+class BulkAction(SQLModel):
+    """One action on many claims: assign them, set their status, or mark them not a claim."""
+
+    claim_ids: list[int] = Field(min_length=1, max_length=500)
+    action: Literal["assign", "status", "not_claim"]
+    value: str | None = Field(
+        default=None,
+        max_length=80,
+        description="The reviewer to assign (blank: nobody), or the status to set.",
+    )
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, value: object) -> object:
+        """Trim the value; blank counts as missing."""
+        return _blank_to_none(_clean(value))
+
+
+# The queue's status filter value meaning "whatever the status".
+ALL_STATUSES = "all"
+# The assignee filter value for claims nobody is assigned to.
+UNASSIGNED = "none"
+
+
 class ClaimFilters(SQLModel):
     """Filters shared by the review queue, search and the CSV export."""
 
@@ -226,7 +250,9 @@ class ClaimFilters(SQLModel):
     source: str | None = Field(default=None, max_length=200, description="The source's name.")
     date_from: date | None = Field(default=None, description="Articles published on or after.")
     date_to: date | None = Field(default=None, description="Articles published on or before.")
-    status: ClaimStatus | None = Field(default=None, description="Where the claim is in review.")
+    status: ClaimStatus | None = Field(
+        default=None, description="Where the claim is in review; `all` is the same as none."
+    )
     min_score: float | None = Field(
         default=None, ge=0, le=1, description="The lowest check-worthiness."
     )
@@ -234,6 +260,18 @@ class ClaimFilters(SQLModel):
         default=None,
         description="The rating of the claim's latest verdict.",
     )
+    text: str | None = Field(
+        default=None, max_length=200, description="Words the claim's text contains (any case)."
+    )
+    speaker: str | None = Field(
+        default=None, max_length=200, description="Words the speaker's name contains."
+    )
+    assignee: str | None = Field(
+        default=None,
+        max_length=80,
+        description="The reviewer the claim is assigned to, or `none` for unassigned claims.",
+    )
+    source_id: int | None = Field(default=None, ge=1, description="The source's id.")
 
     @field_validator("*", mode="before")
     @classmethod
@@ -244,11 +282,19 @@ class ClaimFilters(SQLModel):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, value: object) -> object:
-        """Accept only known statuses, naming them when refusing."""
+        """Accept only known statuses (or "all", the same as none), naming them when refusing."""
         value = _blank_to_none(value)
+        if value == ALL_STATUSES:
+            return None
         if isinstance(value, str) and value not in set(ClaimStatus):
-            raise ValueError(f"status must be one of {', '.join(ClaimStatus)}")
+            raise ValueError(f"status must be all or one of {', '.join(ClaimStatus)}")
         return value
+
+    @field_validator("text", "speaker", "assignee", mode="before")
+    @classmethod
+    def _words(cls, value: object) -> object:
+        """Trim free-text filters; blank ones count as missing."""
+        return _blank_to_none(_clean(value))
 
 
 def parse(schema: type[S], data: object) -> S:

@@ -50,6 +50,9 @@ CALLS: list[tuple[str, str, dict[str, Any]]] = [
         "/api/claims/{claim_id}/verdicts/reuse",
         {"json": {"verdict_id": "{verdict_id}", "override_reason": "7.5 or 7.2: same finding."}},
     ),
+    ("post", "/api/claims/bulk", {"json": {"claim_ids": ["{claim_id}"], "action": "assign"}}),
+    ("get", "/api/sources", {}),
+    ("get", "/api/sources/{source_id}", {}),
     ("get", "/api/search", {"query_string": {"q": "unemployment fell"}}),
     ("delete", "/api/articles/{article_id}", {}),
     ("post", "/api/claimreviews", {"json": CLAIM_REVIEW}),
@@ -144,16 +147,23 @@ def ids(client) -> dict[str, int]:
         "job_id": job.get_json()["job"]["id"],
         "feed_id": feed["feed"]["id"],
         "verdict_id": other["verdict"]["id"],
+        "source_id": first["article"]["source_id"],
     }
+
+
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    """Replace a "{name}" value, alone or in a list, by that stored id."""
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
+    if isinstance(value, str) and value[1:-1] in ids:
+        return ids[value[1:-1]]
+    return value
 
 
 def call(client, method: str, path: str, kwargs: dict[str, Any], ids: dict[str, int]):
     """Make one of the CALLS, with ids put in the path and in "{name}" values of the body."""
     if "json" in kwargs:
-        body = {
-            key: ids[value[1:-1]] if isinstance(value, str) and value[1:-1] in ids else value
-            for key, value in kwargs["json"].items()
-        }
+        body = {key: _fill(value, ids) for key, value in kwargs["json"].items()}
         kwargs = {**kwargs, "json": body}
     return getattr(client, method)(path.format(**ids), **kwargs)
 

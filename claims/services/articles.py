@@ -379,16 +379,21 @@ def get_article(session: Session, article_id: int) -> Article:
     return get_or_404(session, Article, article_id)
 
 
-def list_articles(session: Session, page: int, per_page: int) -> tuple[list[Article], int]:
-    """Return one page of articles, newest first, and the total count."""
-    total = session.exec(select(sa.func.count()).select_from(Article)).one()
+def list_articles(
+    session: Session, page: int, per_page: int, source_id: int | None = None
+) -> tuple[list[tuple[Article, Source]], int]:
+    """Return one page of articles (of one source if given) with their sources, newest first."""
+    where = [Article.source_id == source_id] if source_id else []
+    total = session.exec(select(sa.func.count()).select_from(Article).where(*where)).one()
     query = (
-        select(Article)
+        select(Article, Source)
+        .join(Source, Article.source_id == Source.id)
+        .where(*where)
         .order_by(Article.created_at.desc(), Article.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    return list(session.exec(query)), int(total)
+    return [(article, source) for article, source in session.exec(query)], int(total)
 
 
 def delete_article(session: Session, index: ClaimIndex, article_id: int, actor: str) -> None:

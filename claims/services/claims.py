@@ -56,6 +56,34 @@ def review_queue(
     return [ClaimContext(c, a, s, verdicts.get(c.id)) for c, a, s in rows], int(total)
 
 
+def _queue_rows(filters: ClaimFilters):
+    """Select the ids of the claims a queue with these filters lists."""
+    return apply_filters(
+        select(Claim.id)
+        .join(Article, Claim.article_id == Article.id)
+        .join(Source, Article.source_id == Source.id),
+        filters,
+    )
+
+
+def neighbours(session: Session, claim: Claim, filters: ClaimFilters) -> tuple[int | None, ...]:
+    """Return the claims before and after this one in the queue's order (None at either end).
+
+    The claim itself need not match the filters any more (a verdict just published it): its
+    place in the order still says which claims come next.
+    """
+    score, rows = claim.checkworthiness, _queue_rows(filters).where(Claim.id != claim.id)
+    later = sa.or_(
+        Claim.checkworthiness < score, sa.and_(Claim.checkworthiness == score, Claim.id > claim.id)
+    )
+    earlier = sa.or_(
+        Claim.checkworthiness > score, sa.and_(Claim.checkworthiness == score, Claim.id < claim.id)
+    )
+    previous = rows.where(earlier).order_by(Claim.checkworthiness.asc(), Claim.id.desc())
+    following = rows.where(later).order_by(Claim.checkworthiness.desc(), Claim.id)
+    return session.exec(previous.limit(1)).first(), session.exec(following.limit(1)).first()
+
+
 def source_names(session: Session) -> list[str]:
     """Return every source name, for filter menus."""
     return list(session.exec(select(Source.name).order_by(Source.name)))

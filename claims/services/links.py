@@ -23,7 +23,7 @@ from claims.models import (
     Verdict,
     utcnow,
 )
-from claims.schemas import ClaimFilters
+from claims.schemas import UNASSIGNED, ClaimFilters
 from claims.search.embedder import Embedder
 from claims.search.fusion import Match
 from claims.search.index import ClaimIndex, indexable, vector_of
@@ -141,6 +141,16 @@ def apply_filters(query, filters: ClaimFilters):
         conditions.append(Claim.checkworthiness >= filters.min_score)
     if filters.rating:
         conditions.append(Claim.id.in_(_rated(filters.rating)))
+    if filters.text:
+        conditions.append(Claim.text.icontains(filters.text, autoescape=True))
+    if filters.speaker:
+        conditions.append(Claim.speaker.icontains(filters.speaker, autoescape=True))
+    if filters.assignee == UNASSIGNED:
+        conditions.append(Claim.assignee.is_(None))
+    elif filters.assignee:
+        conditions.append(Claim.assignee == filters.assignee.lower())
+    if filters.source_id:
+        conditions.append(Article.source_id == filters.source_id)
     return query.where(*conditions) if conditions else query
 
 

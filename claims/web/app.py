@@ -14,7 +14,7 @@ from claims.config import ROOT, Config
 from claims.models import ClaimStatus, LinkState, Role
 from claims.ratings import already_checked, rating_label
 from claims.text.mutation import describe
-from claims.web import auth, errors, extensions, queue, security
+from claims.web import auth, errors, extensions, queue, security, trail
 from claims.web.api import bp as api_bp
 from claims.web.helpers import duration
 from claims.web.hygiene import CleanRequest
@@ -60,6 +60,8 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(rating_label)
     app.add_template_global(already_checked)
     app.add_template_filter(duration)
+    app.add_template_filter(trail.in_words)
+    app.add_template_filter(trail.changes, name="audit_changes")
     app.add_template_filter(describe, name="describe_differences")
     app.jinja_env.globals.update(ClaimStatus=ClaimStatus, LinkState=LinkState, Role=Role)
     errors.init_app(app)

@@ -8,6 +8,7 @@ from functools import partial
 from urllib.parse import urlparse
 
 from flask import current_app
+from flask_login import current_user
 from sqlmodel import Session
 
 from claims.errors import InvalidInput
@@ -33,6 +34,8 @@ FILTER_KEYS = tuple(ClaimFilters.model_fields)
 # `/api/search` documented `lang` first; kept as an alias that counts when `language` is blank.
 FILTER_ALIASES = {"lang": "language"}
 MAX_PER_PAGE = 200
+# The assignee filter value for the signed-in user's own claims.
+MINE = "mine"
 
 
 def ingest(data: ArticleIn) -> IngestResult:
@@ -107,6 +110,11 @@ def match_thresholds() -> Thresholds:
     return thresholds(get_session(), current_app.config)
 
 
+def claim_ids(values: list[str]) -> list[int]:
+    """Read ticked claim ids from a form, ignoring anything that is not one."""
+    return [int(v) for v in values if v.isdigit() and len(v) <= 18]
+
+
 def interface_language() -> str:
     """Return the language the interface speaks to this user."""
     return "en"
@@ -117,6 +125,8 @@ def filters_from(args: Mapping[str, str]) -> ClaimFilters:
     data = {key: args.get(key) for key in FILTER_KEYS}
     for alias, key in FILTER_ALIASES.items():
         data[key] = data[key] or args.get(alias)
+    if (data["assignee"] or "").strip().lower() == MINE and current_user.is_authenticated:
+        data["assignee"] = current_user.username
     return parse(ClaimFilters, data)
 
 

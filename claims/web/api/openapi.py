@@ -16,6 +16,7 @@ from claims.ratings import BY_KEY
 from claims.schemas import (
     ArticleIn,
     ArticleLink,
+    BulkAction,
     ClaimFilters,
     FeedIn,
     FeedUpdate,
@@ -25,7 +26,7 @@ from claims.schemas import (
 from claims.web.helpers import API_K, FILTER_ALIASES, FILTER_KEYS, PAGE, PER_PAGE, IntParam
 
 REF = "#/components/schemas/{model}"
-BODIES = (ArticleIn, ArticleLink, VerdictIn, VerdictReuse, FeedIn, FeedUpdate)
+BODIES = (ArticleIn, ArticleLink, VerdictIn, VerdictReuse, BulkAction, FeedIn, FeedUpdate)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -140,9 +141,19 @@ def _response_schemas() -> dict[str, Any]:
                 "language": STRING,
                 "source_id": INTEGER,
                 "created_at": TIMESTAMP,
-                "source": {"type": "string", "description": "The source's name, in context."},
-            },
-            optional=("source",),
+                "source": {"type": "string", "description": "The source's name."},
+            }
+        ),
+        "Source": _object(
+            {
+                "id": INTEGER,
+                "name": STRING,
+                "domain": NULLABLE_STRING,
+                "language": NULLABLE_STRING,
+                "articles": INTEGER,
+                "claims": {"type": "integer", "description": "Claims not set aside."},
+                "published": {"type": "integer", "description": "Claims with a verdict."},
+            }
         ),
         "ArticleWithBody": {"allOf": [_ref("Article"), _object({"body": STRING})]},
         "Feed": _object(
@@ -549,6 +560,53 @@ def _paths() -> dict[str, Any]:
                         "The claim changed since `version`, or the two claims state different "
                         "facts (then `differences` lists them).",
                     ),
+                },
+            }
+        },
+        "/api/claims/bulk": {
+            "post": {
+                "summary": "Assign, set the status of, or set aside many claims",
+                "description": (
+                    "Each claim is changed and audited on its own; one that cannot take the "
+                    "change (a status it cannot move to, a change by someone else) is skipped "
+                    "with the reason."
+                ),
+                "requestBody": _body(_ref("BulkAction")),
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "done": _array(INTEGER),
+                                "skipped": _array(_object({"id": INTEGER, "reason": STRING})),
+                            }
+                        ),
+                        "What changed and what was skipped.",
+                    ),
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/sources": {
+            "get": {
+                "summary": "The sources, with their counts of articles, claims and verdicts",
+                "responses": {
+                    "200": _json(_object({"sources": _array(_ref("Source"))}), "Sources."),
+                    **ERRORS,
+                },
+            }
+        },
+        "/api/sources/{source_id}": {
+            "get": {
+                "summary": "A source with its counts and one page of its articles",
+                "parameters": [_path_id("source_id"), *pages],
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {"source": _ref("Source"), "articles": _array(_ref("Article")), **PAGED}
+                        ),
+                        "The source and its articles, newest first.",
+                    ),
+                    **ERRORS,
                 },
             }
         },

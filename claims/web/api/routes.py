@@ -6,11 +6,13 @@ from flask import Blueprint, jsonify, request, url_for
 
 from claims.errors import InvalidInput
 from claims.models import Role
-from claims.schemas import ArticleIn, ArticleLink, VerdictIn, VerdictReuse, parse
+from claims.schemas import ArticleIn, ArticleLink, BulkAction, VerdictIn, VerdictReuse, parse
 from claims.services.articles import article_claims, delete_article, get_article, list_articles
+from claims.services.bulk import apply_bulk
 from claims.services.claims import get_claim, review_queue
 from claims.services.jobs import get_job, job_json, list_jobs
 from claims.services.links import links_of, search_claims, similar_to
+from claims.services.sources import get_source, list_sources
 from claims.services.verdicts import record_verdict, reuse_verdict, verdict_history
 from claims.web.api.openapi import openapi_document
 from claims.web.api.serialize import (
@@ -18,6 +20,7 @@ from claims.web.api.serialize import (
     claim_json,
     context_json,
     similar_json,
+    source_json,
     verdict_json,
 )
 from claims.web.auth import actor, require_role
@@ -115,10 +118,9 @@ def show_job(job_id: int):
 def index_articles():
     """List articles, newest first, one page at a time."""
     page, per_page = page_args(request.args)
-    articles, total = list_articles(get_session(), page, per_page)
-    return jsonify(
-        articles=[article_json(a) for a in articles], total=total, page=page, per_page=per_page
-    )
+    rows, total = list_articles(get_session(), page, per_page)
+    articles = [article_json(article, source) for article, source in rows]
+    return jsonify(articles=articles, total=total, page=page, per_page=per_page)
 
 
 @bp.delete("/articles/<id:article_id>")
@@ -198,6 +200,37 @@ def reuse_verdict_endpoint(claim_id: int):
 def list_verdicts(claim_id: int):
     """Return a claim's verdict history, newest first."""
     return jsonify(verdicts=[verdict_json(v) for v in verdict_history(get_session(), claim_id)])
+
+
+@bp.post("/claims/bulk")
+@require_role(Role.REVIEWER)
+def bulk_claims():
+    """Assign, set the status of, or set aside many claims; each is changed and audited alone."""
+    data = parse(BulkAction, json_body())
+    outcome = apply_bulk(
+        get_session(), fresh_index(), data.claim_ids, data.action, data.value, actor()
+    )
+    skipped = [{"id": claim_id, "reason": why} for claim_id, why in outcome.skipped.items()]
+    return jsonify(done=outcome.done, skipped=skipped)
+
+
+@bp.get("/sources")
+def index_sources():
+    """List the sources, those with most articles first, with their counts."""
+    return jsonify(sources=[source_json(s) for s in list_sources(get_session())])
+
+
+@bp.get("/sources/<id:source_id>")
+def show_source(source_id: int):
+    """Return a source with its counts and one page of its articles, newest first."""
+    session = get_session()
+    summary = get_source(session, source_id)
+    page, per_page = page_args(request.args)
+    rows, total = list_articles(session, page, per_page, source_id)
+    articles = [article_json(article, source) for article, source in rows]
+    return jsonify(
+        source=source_json(summary), articles=articles, total=total, page=page, per_page=per_page
+    )
 
 
 @bp.get("/search")

@@ -8,12 +8,14 @@ from claims.models import Article, Claim, Source, Verdict
 from claims.ratings import BY_KEY, already_checked, rating_label
 from claims.services.claims import ClaimContext, checkworthiness_reasons
 from claims.services.links import SimilarClaim
+from claims.services.sources import SourceSummary
 from claims.services.verdicts import difference_json
-from claims.web.extensions import services
+from claims.web.extensions import get_session, services
 
 
 def article_json(article: Article, source: Source | None = None) -> dict[str, Any]:
-    """Serialise an article (without its body when listing)."""
+    """Serialise an article (without its body when listing), naming its source."""
+    source = source or get_session().get(Source, article.source_id)
     data = {
         "id": article.id,
         "title": article.title,
@@ -24,9 +26,22 @@ def article_json(article: Article, source: Source | None = None) -> dict[str, An
         "source_id": article.source_id,
         "created_at": article.created_at.isoformat(timespec="seconds"),
     }
-    if source is not None:
-        data["source"] = source.name
+    data["source"] = source.name
     return data
+
+
+def source_json(summary: SourceSummary) -> dict[str, Any]:
+    """Serialise a source with its counts."""
+    source = summary.source
+    return {
+        "id": source.id,
+        "name": source.name,
+        "domain": source.domain,
+        "language": source.language,
+        "articles": summary.articles,
+        "claims": summary.claims,
+        "published": summary.published,
+    }
 
 
 def claim_json(claim: Claim) -> dict[str, Any]:

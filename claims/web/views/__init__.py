@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         jobs,
         queue,
         search,
+        sources,
     )
 
     for module in (
@@ -33,5 +34,6 @@ def register_blueprints(app: Flask) -> None:
         claimreview,
         jobs,
         feeds,
+        sources,
     ):
         app.register_blueprint(module.bp)

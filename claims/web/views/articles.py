@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 from claims.errors import ClaimsError, InvalidInput
 from claims.intake.files import parse_file
 from claims.intake.web import is_link_only
-from claims.models import ClaimStatus, Role
+from claims.models import ClaimStatus, Role, Source
 from claims.schemas import ArticleIn, ArticleLink, parse
 from claims.services.articles import article_claims, get_article, list_articles
 from claims.web.auth import actor, require_role
@@ -27,9 +27,9 @@ MAX_LINKS = 500
 def index():
     """List imported articles, newest first."""
     page, per_page = page_args(request.args)
-    articles, total = list_articles(get_session(), page, per_page)
+    rows, total = list_articles(get_session(), page, per_page)
     return render_template(
-        "articles/index.html", articles=articles, total=total, page=page, per_page=per_page
+        "articles/index.html", rows=rows, total=total, page=page, per_page=per_page
     )
 
 
@@ -117,6 +117,7 @@ def article_page(article_id: int, error: str | None = None) -> str:
     return render_template(
         "articles/show.html",
         article=article,
+        source=session.get(Source, article.source_id),
         claims=visible,
         segments=segments(article.body, [c for c in visible if c.status != ClaimStatus.NOT_CLAIM]),
         error=error,

@@ -13,7 +13,7 @@ from claims.services.corrections import add_claim, edit_wording, merge_claims, s
 from claims.services.rows import get_or_404
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
-from claims.web.helpers import expected_version, int_arg, match_thresholds
+from claims.web.helpers import claim_ids, expected_version, int_arg, match_thresholds
 from claims.web.views.articles import article_page
 
 bp = Blueprint("corrections", __name__)
@@ -106,7 +106,7 @@ def split(claim_id: int):
 def merge(article_id: int):
     """Merge the two claims ticked on the article page."""
     try:
-        ids = [int(v) for v in request.form.getlist("claim_ids") if v.isdigit()]
+        ids = claim_ids(request.form.getlist("claim_ids"))
         if len(ids) != 2:
             raise InvalidInput("Tick exactly two claims to merge.")
         session = get_session()

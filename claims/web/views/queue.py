@@ -6,16 +6,19 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as browser
 
 from claims.errors import ClaimsError
-from claims.models import ClaimStatus, Role
+from claims.models import Claim, ClaimStatus, Role
 from claims.ratings import SCALE
-from claims.schemas import VerdictIn, parse
+from claims.schemas import ClaimFilters, VerdictIn, parse
 from claims.services.audit import claim_trail
+from claims.services.bulk import apply_bulk
 from claims.services.claims import (
     checkworthiness_reasons,
     filter_choices,
     get_claim,
+    neighbours,
     review_queue,
 )
 from claims.services.links import decide_link, links_of
@@ -31,11 +34,22 @@ from claims.services.workflow import (
 )
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
-from claims.web.helpers import expected_version, filters_from, page_args, safe_next
+from claims.web.helpers import claim_ids, expected_version, filters_from, page_args, safe_next
 from claims.web.highlight import segments
 
 bp = Blueprint("queue", __name__)
 T = TypeVar("T")
+# The browser session remembers the queue last shown: the claim page steps through it.
+QUEUE_ARGS = "queue_args"
+DEFAULT_QUEUE = {"status": ClaimStatus.UNREVIEWED.value}
+
+
+def remembered_filters() -> ClaimFilters:
+    """Return the filters of the queue this user last looked at (the default queue if none)."""
+    try:
+        return filters_from(browser.get(QUEUE_ARGS) or DEFAULT_QUEUE)
+    except ClaimsError:
+        return filters_from(DEFAULT_QUEUE)
 
 
 @bp.get("/")
@@ -53,6 +67,7 @@ def index():
     filters = filters_from(args)
     page, per_page = page_args(request.args)
     items, total = review_queue(db, filters, page, per_page)
+    browser[QUEUE_ARGS] = {k: v for k, v in args.items() if k not in ("page", "per_page") and v}
     return render_template(
         "claims/index.html",
         items=items,
@@ -60,8 +75,31 @@ def index():
         page=page,
         per_page=per_page,
         filters=filters,
+        status_choice=args["status"],
+        assignee_choice=args.get("assignee", ""),
+        reviewers=reviewers(db),
         **filter_choices(db),
     )
+
+
+@bp.post("/claims/bulk")
+@require_role(Role.REVIEWER)
+def bulk():
+    """Apply one action to the ticked claims, each audited on its own; then back to the queue."""
+    action = request.form.get("action", "")
+    value = request.form.get({"assign": "assignee", "status": "status"}.get(action, "value"))
+    outcome = apply_bulk(
+        get_session(),
+        fresh_index(),
+        claim_ids(request.form.getlist("claim_ids")),
+        action,
+        value,
+        actor(),
+    )
+    flash(f"{len(outcome.done)} claim(s) changed.")
+    for claim_id, reason in outcome.skipped.items():
+        flash(f"Claim {claim_id} left as it was: {reason}")
+    return redirect(safe_next(request.form.get("next"), url_for("queue.index")))
 
 
 def _claim_page(claim_id: int, error: str | None = None, form: dict | None = None):
@@ -82,6 +120,7 @@ def _claim_page(claim_id: int, error: str | None = None, form: dict | None = Non
         scale=SCALE,
         error=error,
         form=form or {},
+        neighbours=neighbours(db, context.claim, remembered_filters()),
     )
 
 
@@ -92,9 +131,21 @@ def show(claim_id: int):
 
 
 def _back(claim_id: int):
-    """Return to where the form came from (the claim page by default)."""
+    """Return to where the form came from (the claim page by default), or on to the next claim."""
+    if request.form.get("then") == "next":
+        return redirect(_next_claim(claim_id))
     default = url_for("queue.show", claim_id=claim_id)
     return redirect(safe_next(request.form.get("next"), default))
+
+
+def _next_claim(claim_id: int) -> str:
+    """Return the address of the claim after this one in the remembered queue (or the queue)."""
+    db = get_session()
+    _previous, following = neighbours(db, db.get(Claim, claim_id), remembered_filters())
+    if following is None:
+        flash("That was the last claim in this queue.")
+        return url_for("queue.index", **(browser.get(QUEUE_ARGS) or DEFAULT_QUEUE))
+    return url_for("queue.show", claim_id=following)
 
 
 def _refused(claim_id: int, exc: ClaimsError):
