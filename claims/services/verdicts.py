@@ -5,8 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput
-from claims.models import HIDDEN_STATUSES, Claim, ClaimLink, ClaimStatus, LinkState, Verdict
+from claims.errors import N_, InvalidInput, Message
+from claims.models import (
+    HIDDEN_STATUSES,
+    STATUS_LABELS,
+    Claim,
+    ClaimLink,
+    ClaimStatus,
+    LinkState,
+    Verdict,
+)
 from claims.schemas import VerdictIn
 from claims.services.rows import get_or_404
 from claims.services.versions import record_change, start_change
@@ -31,8 +39,8 @@ def _open_claim(session: Session, claim_id: int) -> Claim:
     """Return a claim that can take a verdict (not set aside), or raise."""
     claim = get_or_404(session, Claim, claim_id)
     if claim.status in HIDDEN_STATUSES:
-        state = claim.status.replace("_", " ")
-        raise InvalidInput(f"This claim is marked {state}; restore it first.")
+        state = Message(STATUS_LABELS[claim.status])
+        raise InvalidInput(N_("This claim is marked %(state)s; restore it first."), state=state)
     return claim
 
 
@@ -66,7 +74,7 @@ def reuse_verdict(
     source = session.get(Verdict, verdict_id)
     if source is None or source.claim_id not in confirmed_partners(session, claim_id):
         raise InvalidInput(
-            "Only a verdict on a confirmed near-duplicate of this claim can be reused."
+            N_("Only a verdict on a confirmed near-duplicate of this claim can be reused.")
         )
     verdict = Verdict(
         claim_id=claim_id,
