@@ -87,6 +87,8 @@ class Config:
         self.MAX_FORM_MEMORY_SIZE = 1024 * 1024
         self.MAX_FORM_PARTS = 200
         self.LOGIN_MAX_FAILURES = int(os.environ.get("CLAIMS_LOGIN_MAX_FAILURES") or 5)
+        # The interface language when neither the user, the session nor the browser picks one.
+        self.CLAIMS_LOCALE = os.environ.get("CLAIMS_LOCALE") or "fr"
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
         # The organisation's home page, the author `url` in ClaimReview exports (omitted if unset).
         self.ORGANISATION_URL = os.environ.get("CLAIMS_ORGANISATION_URL") or ""

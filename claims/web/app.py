@@ -11,9 +11,7 @@ from werkzeug.routing import IntegerConverter
 from claims import cli
 from claims.config import ROOT, Config
 from claims.models import ClaimStatus, LinkState, Role
-from claims.ratings import already_checked, rating_label
-from claims.text.mutation import describe
-from claims.web import auth, errors, extensions, queue, security
+from claims.web import auth, errors, extensions, i18n, queue, security
 from claims.web.api import bp as api_bp
 from claims.web.helpers import duration
 from claims.web.views import register_blueprints
@@ -44,6 +42,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = security.instance_secret(app.instance_path)
     extensions.init_app(app)
+    i18n.init_app(app)
     queue.init_app(app)
     # First of all hooks: every other one may query tables an old schema lacks.
     app.before_request(errors.require_current_schema)
@@ -51,10 +50,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     security.init_app(app, api_bp)
     auth.init_app(app)
-    app.add_template_filter(rating_label)
-    app.add_template_global(already_checked)
     app.add_template_filter(duration)
-    app.add_template_filter(describe, name="describe_differences")
     app.jinja_env.globals.update(ClaimStatus=ClaimStatus, LinkState=LinkState, Role=Role)
     errors.init_app(app)
     cli.init_app(app)

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from flask import current_app
 from sqlmodel import Session
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.intake.claimreview import PriorReview, reviews_on_page
 from claims.intake.fetch import FetchSettings, fetch_page
 from claims.intake.web import article_from_link, is_link_only
@@ -143,9 +143,11 @@ def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number.") from None
+        raise InvalidInput(N_("%(name)s must be a whole number."), name=name) from None
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}.")
+        raise InvalidInput(
+            N_("%(name)s must be between %(low)s and %(high)s."), name=name, low=low, high=high
+        )
     return value
 
 

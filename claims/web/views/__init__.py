@@ -17,12 +17,14 @@ def register_blueprints(app: Flask) -> None:
         export,
         feeds,
         jobs,
+        language,
         queue,
         search,
     )
 
     for module in (
         auth,
+        language,
         admin,
         articles,
         corrections,
