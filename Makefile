@@ -12,7 +12,7 @@ export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TRANSFORMERS_VERBOSITY := error
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-dev run seed test lint format bench clean
+.PHONY: install install-dev translations run seed test lint format bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,17 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
+# The interface's translations, compiled from claims/translations/*/LC_MESSAGES/messages.po.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d claims/translations
+
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev translations
 
 seed: install
 	$(FLASK) claims init-db

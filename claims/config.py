@@ -95,6 +95,8 @@ class Config:
         # How many reverse proxies stand in front of the app (0: none). Only then are their
         # X-Forwarded-For/-Proto/-Host headers believed, for the client's address among others.
         self.TRUSTED_PROXIES = int(os.environ.get("CLAIMS_TRUSTED_PROXIES") or 0)
+        # The interface language when neither the user, the session nor the browser picks one.
+        self.CLAIMS_LOCALE = os.environ.get("CLAIMS_LOCALE") or "fr"
         self.ORGANISATION = os.environ.get("CLAIMS_ORGANISATION") or "Claim Tracker"
         # The organisation's home page, the author `url` in ClaimReview exports (omitted if unset).
         self.ORGANISATION_URL = os.environ.get("CLAIMS_ORGANISATION_URL") or ""

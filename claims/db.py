@@ -32,3 +32,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLite's lower() folds only ASCII, so a case-blind filter would miss "CHÔMAGE" for
+    # "chômage"; Python's folds every script, as PostgreSQL's does.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    """Lower-case text as Python does; leave other values alone."""
+    return value.lower() if isinstance(value, str) else value

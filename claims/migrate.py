@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 
 from claims.config import ROOT
 from claims.db import engine_url
+from claims.errors import N_
 
 
 def alembic_config(database_url: str) -> Config:
@@ -31,7 +32,7 @@ def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
 
 
-OUTDATED = (
+OUTDATED = N_(
     "The database schema is older than this version of the app; "
     "run `flask --app app claims init-db` to upgrade it."
 )

@@ -8,6 +8,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from claims.errors import N_
+
 
 class ClaimStatus(StrEnum):
     """Where a claim is in the review workflow."""
@@ -18,6 +20,15 @@ class ClaimStatus(StrEnum):
     NOT_CLAIM = "not_claim"
     MERGED = "merged"
 
+
+# What readers see for each status (English shows the value with spaces).
+STATUS_LABELS = {
+    ClaimStatus.UNREVIEWED: N_("unreviewed"),
+    ClaimStatus.IN_REVIEW: N_("in review"),
+    ClaimStatus.PUBLISHED: N_("published"),
+    ClaimStatus.NOT_CLAIM: N_("not claim"),
+    ClaimStatus.MERGED: N_("merged"),
+}
 
 # Claims reviewers set aside: kept in the database, never matched, searched or given a verdict.
 HIDDEN_STATUSES = (ClaimStatus.NOT_CLAIM, ClaimStatus.MERGED)
@@ -36,12 +47,22 @@ class Role(StrEnum):
         return list(Role).index(self)
 
 
+ROLE_LABELS = {Role.VIEWER: N_("viewer"), Role.REVIEWER: N_("reviewer"), Role.ADMIN: N_("admin")}
+
+
 class LinkState(StrEnum):
     """A near-duplicate link's state: suggested by the matcher, then decided by a reviewer."""
 
     SUGGESTED = "suggested"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+
+
+LINK_STATE_LABELS = {
+    LinkState.SUGGESTED: N_("suggested"),
+    LinkState.CONFIRMED: N_("confirmed"),
+    LinkState.REJECTED: N_("rejected"),
+}
 
 
 class JobStatus(StrEnum):
@@ -54,6 +75,12 @@ class JobStatus(StrEnum):
 
 
 FINISHED_JOBS = (JobStatus.DONE, JobStatus.FAILED)
+JOB_STATUS_LABELS = {
+    JobStatus.QUEUED: N_("queued"),
+    JobStatus.RUNNING: N_("running"),
+    JobStatus.DONE: N_("done"),
+    JobStatus.FAILED: N_("failed"),
+}
 
 
 def utcnow() -> datetime:
@@ -223,6 +250,8 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.VIEWER, max_length=20)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The interface language the user chose (fr, en); None follows the browser.
+    locale: str | None = Field(default=None, max_length=8)
 
 
 class ApiToken(SQLModel, table=True):

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 from pydantic import AfterValidator, ValidationError, WithJsonSchema, field_validator
 from sqlmodel import Field, SQLModel
 
-from claims.errors import InvalidInput
+from claims.errors import ENGLISH, N_, NP_, InvalidInput, Joined, Message, N_plural, Translator
 from claims.models import ClaimStatus
 from claims.ratings import BY_KEY
 from claims.text.lexicon import LANGUAGE_NAMES
@@ -25,7 +25,13 @@ S = TypeVar("S", bound=SQLModel)
 def _rating(value: str) -> str:
     """Accept only ratings on the scale, naming them when refusing."""
     if value not in BY_KEY:
-        raise ValueError(f"{value!r} is not on the rating scale ({', '.join(BY_KEY)})")
+        raise ValueError(
+            Message(
+                N_("%(value)r is not on the rating scale (%(keys)s)"),
+                value=value,
+                keys=", ".join(BY_KEY),
+            )
+        )
     return value
 
 
@@ -49,10 +55,18 @@ def language_tag(value: str) -> str:
     """Return the supported language a tag names ("FR-fr" -> "fr"), or raise ValueError."""
     match = LANGUAGE_TAG.fullmatch(value.strip().lower())
     if not match:
-        raise ValueError(f"{value!r} is not a language code such as fr or en")
+        raise ValueError(
+            Message(N_("%(value)r is not a language code such as fr or en"), value=value)
+        )
     if match.group(1) not in SUPPORTED_LANGUAGES:
         supported = ", ".join(SUPPORTED_LANGUAGES)
-        raise ValueError(f"the language {value!r} is not supported; use one of {supported}")
+        raise ValueError(
+            Message(
+                N_("the language %(value)r is not supported; use one of %(supported)s"),
+                value=value,
+                supported=supported,
+            )
+        )
     return match.group(1)
 
 
@@ -67,7 +81,7 @@ def _check_url(value: str | None) -> str | None:
         or not parsed.netloc
         or any(c.isspace() for c in value)
     ):
-        raise ValueError(f"{value!r} is not an http or https URL")
+        raise ValueError(Message(N_("%(value)r is not an http or https URL"), value=value))
     return value
 
 
@@ -116,7 +130,7 @@ class ArticleIn(_ArticleFields):
     def _body(cls, value: str) -> str:
         """Refuse bodies with no text."""
         if not value.strip():
-            raise ValueError("the article body is empty")
+            raise ValueError(Message(N_("the article body is empty")))
         return value
 
 
@@ -287,7 +301,12 @@ class ClaimFilters(SQLModel):
         if value == ALL_STATUSES:
             return None
         if isinstance(value, str) and value not in set(ClaimStatus):
-            raise ValueError(f"status must be all or one of {', '.join(ClaimStatus)}")
+            raise ValueError(
+                Message(
+                    N_("status must be all or one of %(statuses)s"),
+                    statuses=", ".join(ClaimStatus),
+                )
+            )
         return value
 
     @field_validator("text", "speaker", "assignee", mode="before")
@@ -300,18 +319,114 @@ class ClaimFilters(SQLModel):
 def parse(schema: type[S], data: object) -> S:
     """Validate data against a schema, raising InvalidInput with readable sentences."""
     if not isinstance(data, dict):
-        raise InvalidInput("Expected a JSON object with named fields.")
+        raise InvalidInput(N_("Expected a JSON object with named fields."))
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(describe(exc)) from None
 
 
-def describe(exc: ValidationError) -> str:
-    """Turn pydantic's errors into one sentence per field."""
-    parts = []
-    for error in exc.errors():
-        field = ".".join(str(p) for p in error["loc"]) or "input"
-        message = error["msg"].removeprefix("Value error, ")
-        parts.append(f"{field}: {message}")
-    return "Invalid input — " + "; ".join(parts) + "."
+# Readable names of the fields users fill in, in the reader's language (English keeps the
+# field's own name, which the API documents).
+FIELD = "field"
+FIELD_LABELS = {
+    "title": NP_("field", "title"),
+    "source": NP_("field", "source"),
+    "url": NP_("field", "url"),
+    "author": NP_("field", "author"),
+    "published_at": NP_("field", "published_at"),
+    "language": NP_("field", "language"),
+    "body": NP_("field", "body"),
+    "rating": NP_("field", "rating"),
+    "explanation": NP_("field", "explanation"),
+    "evidence_urls": NP_("field", "evidence_urls"),
+    "version": NP_("field", "version"),
+    "interval_minutes": NP_("field", "interval_minutes"),
+    "active": NP_("field", "active"),
+    "status": NP_("field", "status"),
+    "min_score": NP_("field", "min_score"),
+    "date_from": NP_("field", "date_from"),
+    "date_to": NP_("field", "date_to"),
+}
+# pydantic error types, said in another language (English keeps pydantic's own sentence).
+PROBLEMS: dict[str, str | tuple[str, str, str]] = {
+    "missing": N_("Field required"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": (
+        *N_plural(
+            "String should have at least %(num)d character",
+            "String should have at least %(num)d characters",
+        ),
+        "min_length",
+    ),
+    "string_too_long": (
+        *N_plural(
+            "String should have at most %(num)d character",
+            "String should have at most %(num)d characters",
+        ),
+        "max_length",
+    ),
+    "too_long": (
+        *N_plural("should have at most %(num)d item", "should have at most %(num)d items"),
+        "max_length",
+    ),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_type": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_inexact": N_("Input should be a date without a time of day"),
+    "int_parsing": N_("Input should be a valid integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "float_parsing": N_("Input should be a valid number"),
+    "float_type": N_("Input should be a valid number"),
+    "bool_parsing": N_("Input should be a valid boolean (true or false)"),
+    "bool_type": N_("Input should be a valid boolean (true or false)"),
+    "list_type": N_("Input should be a valid list"),
+    "enum": N_("Input should be one of %(expected)s"),
+}
+
+
+class Problem(Message):
+    """One field's pydantic error; rendered in English as pydantic words it."""
+
+    def __init__(self, error: dict) -> None:
+        super().__init__(N_("%(field)s: %(problem)s"))
+        self.error = error
+
+    def render(self, translator: Translator = ENGLISH) -> str:
+        """Return `field: problem`, in the translator's language where a sentence exists."""
+        loc = [str(p) for p in self.error["loc"]]
+        field = ".".join(
+            translator.pgettext(FIELD, FIELD_LABELS[p]) if p in FIELD_LABELS else p for p in loc
+        )
+        text = translator.gettext(self.msgid) % {
+            "field": field or "input",
+            "problem": self._problem(translator),
+        }
+        return text
+
+    def _problem(self, translator: Translator) -> str:
+        """Say what is wrong: our validators' own sentence, or pydantic's error type."""
+        english = self.error["msg"].removeprefix("Value error, ")
+        ctx = self.error.get("ctx") or {}
+        reason = ctx.get("error")
+        if isinstance(reason, ValueError) and reason.args and isinstance(reason.args[0], Message):
+            return reason.args[0].render(translator)
+        known = PROBLEMS.get(self.error["type"])
+        if known is None or translator is ENGLISH:
+            return english
+        if isinstance(known, tuple):
+            singular, plural, key = known
+            sentence = Message(singular, plural, int(ctx.get(key, 0)))
+        else:
+            sentence = Message(known, **{k: v for k, v in ctx.items() if f"%({k})" in known})
+        text = sentence.render(translator)
+        # No translation (an English interface, or a catalogue without it): pydantic's words.
+        return english if text == sentence.render() else text
+
+
+def describe(exc: ValidationError) -> Message:
+    """Turn pydantic's errors into one sentence naming each field and its problem."""
+    parts = [Problem(error) for error in exc.errors()]
+    return Message(N_("Invalid input — %(details)s."), details=Joined(parts))

@@ -24,8 +24,11 @@
       form.elements.start.value = start;
       form.elements.end.value = end;
       document.getElementById("add-claim-button").disabled = end <= start;
-      document.getElementById("selection-hint").textContent =
-        end > start ? "Selected characters " + start + "–" + end + "." : "Select a passage in the article to make it a claim.";
+      // The sentences come translated from the page (data-selected, data-empty).
+      const hint = document.getElementById("selection-hint");
+      hint.textContent = end > start
+        ? hint.dataset.selected.replace("{start}", start).replace("{end}", end)
+        : hint.dataset.empty;
     }
     // A caret inside a claim proposes that point for splitting it.
     document.querySelectorAll(".split-form").forEach((f) => {

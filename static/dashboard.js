@@ -23,6 +23,12 @@
     if (canvas) new window.Chart(canvas, config);
   }
 
+  // The series' names come translated from each canvas's data-label.
+  function named(id) {
+    const canvas = document.getElementById(id);
+    return (canvas && canvas.dataset.label) || "";
+  }
+
   function bars(rows, label, colours) {
     const shown = rows.slice(0, MAX_BARS);
     return {
@@ -41,18 +47,18 @@
 
   draw(
     "chart-ratings",
-    bars(data.by_rating, "Claims", data.by_rating.map((row) => RATING_COLOURS[row.key] || ACCENT)),
+    bars(data.by_rating, named("chart-ratings"), data.by_rating.map((row) => RATING_COLOURS[row.key] || ACCENT)),
   );
-  draw("chart-backlog", bars(data.backlog.by_status, "Claims"));
-  draw("chart-sources", bars(data.by_source, "Claims"));
-  draw("chart-languages", bars(data.by_language, "Claims"));
+  draw("chart-backlog", bars(data.backlog.by_status, named("chart-backlog")));
+  draw("chart-sources", bars(data.by_source, named("chart-sources")));
+  draw("chart-languages", bars(data.by_language, named("chart-languages")));
   draw("chart-weeks", {
     type: "line",
     data: {
       labels: data.per_week.map((row) => row.week),
       datasets: [
         {
-          label: "Verdicts",
+          label: named("chart-weeks"),
           data: data.per_week.map((row) => row.count),
           borderColor: ACCENT,
           backgroundColor: ACCENT,

@@ -78,6 +78,7 @@ def make_app(tmp_path: Path, embedder: Embedder, **overrides):
     """Build an app on a fresh, migrated SQLite database in tmp_path, with one user per role.
 
     CSRF is off here so tests can post forms directly; tests of CSRF itself turn it back on.
+    The interface is in English, which most tests read; tests/test_i18n.py checks French.
     """
     url = f"sqlite:///{tmp_path / 'test.db'}"
     upgrade(url)
@@ -92,6 +93,7 @@ def make_app(tmp_path: Path, embedder: Embedder, **overrides):
         "AUTOLINK_THRESHOLD": NEVER,
         # Queued jobs run at once, in-process; tests/test_jobs.py runs a real worker.
         "QUEUE_URL": "immediate",
+        "CLAIMS_LOCALE": "en",
         **overrides,
     }
     app = create_app(config)

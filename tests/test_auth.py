@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 from claims import create_app
 from claims.migrate import upgrade
 from claims.models import ApiToken, Article, Claim, ClaimLink, LoginAttempt, User, Verdict, utcnow
+from claims.web.auth import PUBLIC_ENDPOINTS
 from tests.conftest import PASSWORDS, ROOT, HashingEmbedder, login, make_app
 
 SHARED = "The defence ministry said North Korea fired two ballistic missiles on Wednesday."
@@ -258,7 +259,7 @@ def rule_cases(app, api: bool) -> list[tuple[str, str, str]]:
     adapter = app.url_map.bind("localhost")
     cases = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "auth.login") or rule.rule.startswith("/api/") != api:
+        if rule.endpoint in PUBLIC_ENDPOINTS or rule.rule.startswith("/api/") != api:
             continue
         url = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 1))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -728,6 +729,7 @@ def bare_app(tmp_path, monkeypatch):
             "DATABASE_URL": url,
             "CLAIMS_INDEX_PATH": str(tmp_path / "bare.faiss"),
             "CLAIMS_EMBEDDER": HashingEmbedder(),
+            "CLAIMS_LOCALE": "en",
         }
     )
 

@@ -41,7 +41,8 @@ def json_error(response, status: int) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     data = response.get_json()
-    assert set(data) == {"error"}
+    assert set(data) == {"error", "code"}
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", data["code"]), data
     message = data["error"]
     assert isinstance(message, str) and len(message) > 10
     assert message.rstrip().endswith("."), message

@@ -135,7 +135,7 @@ def import_article(page: Page, base: str) -> None:
     page.fill("textarea[name=body]", BODY)
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r"/articles/\d+$"))
-    expect(page.locator("p.flash")).to_contain_text("Imported 1 new article(s)")
+    expect(page.locator("p.flash")).to_contain_text("Imported 1 new article;")
 
 
 def open_claim(page: Page, text: str) -> int:
@@ -166,7 +166,7 @@ def record_verdict(page: Page) -> None:
     form.locator("select[name=rating]").select_option("false")
     form.locator("textarea[name=explanation]").fill(EXPLANATION)
     form.locator("textarea[name=evidence_urls]").fill(EVIDENCE)
-    form.get_by_role("button", name="Save verdict").click()
+    form.get_by_role("button", name="Save verdict", exact=True).click()
     expect(page.locator("p.flash")).to_have_text("Verdict recorded.")
 
 
@@ -269,7 +269,7 @@ def test_an_upload_runs_as_a_job_whose_page_follows_it_to_the_end(
     page.set_input_files("input[name=files]", [str(f) for f in files])
     page.get_by_role("button", name="Import").click()
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
-    expect(page.locator("p.flash")).to_contain_text("Queued 2 article(s) as job")
+    expect(page.locator("p.flash")).to_contain_text("Queued 2 articles as job")
     # The page refreshes itself until the worker has finished.
     expect(page.locator(".badge.status-done")).to_be_visible(timeout=180_000)
     expect(page.locator(".job-count")).to_have_text("2 of 2")

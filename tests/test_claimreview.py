@@ -295,7 +295,10 @@ def test_one_claims_review_is_the_exported_node_with_its_own_context(client, rev
 def test_an_unknown_claim_is_a_json_404(client):
     response = client.get("/claims/999999/claimreview.json")
     assert response.status_code == 404
-    assert response.get_json() == {"error": "There is no claim with id 999999."}
+    assert response.get_json() == {
+        "error": "There is no claim with id 999999.",
+        "code": "not_found",
+    }
 
 
 def test_a_claim_without_a_verdict_is_a_json_404(client, reviewed):
@@ -303,7 +306,8 @@ def test_a_claim_without_a_verdict_is_a_json_404(client, reviewed):
     response = client.get(f"/claims/{claim_id}/claimreview.json")
     assert response.status_code == 404
     assert response.get_json() == {
-        "error": f"Claim {claim_id} has no verdict yet, so it has no ClaimReview."
+        "error": f"Claim {claim_id} has no verdict yet, so it has no ClaimReview.",
+        "code": "not_found",
     }
 
 

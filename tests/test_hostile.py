@@ -97,7 +97,8 @@ def json_error(response, status: int, *words: str) -> str:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
     data = response.get_json()
-    assert set(data) == {"error"}, data
+    assert set(data) == {"error", "code"}, data
+    assert re.fullmatch(r"[a-z]+(_[a-z]+)*", data["code"]), data
     message = data["error"]
     assert isinstance(message, str) and len(message) > 10 and message.rstrip().endswith(".")
     assert "Traceback" not in message

@@ -55,7 +55,7 @@ def test_an_upload_of_several_articles_runs_as_a_job(client, app):
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/jobs/")
     page = text_of(client.get(response.headers["Location"]))
-    assert "Queued 2 article(s) as job" in page
+    assert "Queued 2 articles as job" in page
     assert "2 of 2" in page and "batch.json" in page and "done" in page
     assert count(app, Article) == 2
     listing = text_of(client.get("/jobs"))

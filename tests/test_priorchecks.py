@@ -113,7 +113,8 @@ def test_a_near_duplicate_reads_already_checked_by_the_organisation(site, app):
     assert prior["rating"] == "false" and prior["url"].startswith("https://www.verifactu")
     assert similar[0]["verdict"]["published"]["rating_name"] == "Faux"
     page = text_of(client.get(f"/claims/{claim_id}"))
-    assert "Already checked by Vérif&#39;Actu on 2026-11-20: Faux" in page
+    # The page says the date the reader's way; the API above keeps it ISO.
+    assert "Already checked by Vérif&#39;Actu on Nov 20, 2026: Faux" in page
 
 
 def test_the_cli_imports_files_and_pages(site, app, tmp_path):

@@ -14,7 +14,7 @@ from datetime import date
 
 from lxml import html as lxml_html
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.text.lexicon import fold
 
 _LD_SCRIPT = "//script[@type='application/ld+json']/text()"
@@ -147,7 +147,7 @@ def reviews_in(data: object) -> list[PriorReview]:
     reviews = [_review(node, by_id) for node in nodes if _is_a(node, "ClaimReview")]
     reviews = [review for review in reviews if review is not None]
     if not reviews:
-        raise InvalidInput("No ClaimReview with a claim and an author was found there.")
+        raise InvalidInput(N_("No ClaimReview with a claim and an author was found there."))
     return reviews
 
 
@@ -188,7 +188,7 @@ def reviews_on_page(html: str, url: str | None = None) -> list[PriorReview]:
     try:
         tree = lxml_html.document_fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
-        raise InvalidInput("The page is not readable HTML.") from None
+        raise InvalidInput(N_("The page is not readable HTML.")) from None
     documents = []
     for script in tree.xpath(_LD_SCRIPT):
         try:

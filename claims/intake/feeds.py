@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import feedparser
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.intake.fetch import FEED, FetchSettings, Resolver, fetch, system_resolver
 
 
@@ -48,7 +48,7 @@ def read_feed(
     parsed = feedparser.parse(fetched.body, response_headers=answered)
     if not parsed.get("version"):
         # feedparser names the format it recognised: none means this is no feed at all.
-        raise InvalidInput(f"{url[:200]} is not an RSS or Atom feed.")
+        raise InvalidInput(N_("%(url)s is not an RSS or Atom feed."), url=url[:200])
     entries = tuple(_entries(parsed.entries))
     return FeedDocument(
         True,

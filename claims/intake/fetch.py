@@ -24,7 +24,7 @@ import urllib3
 from urllib3 import HTTPHeaderDict
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
-from claims.errors import ClaimsError, InvalidInput, TooLarge
+from claims.errors import N_, ClaimsError, InvalidInput, TooLarge
 
 USER_AGENT = (
     "ClaimTracker/1.0 (fact-checking claim tracker; fetches one page a reader asked to import)"
@@ -42,18 +42,21 @@ class FetchError(ClaimsError):
     """The page could not be fetched: the site is unreachable, slow or answered an error."""
 
     status = 422
+    code = "fetch_failed"
 
 
 class FetchRefused(ClaimsError):
     """The URL points where this server does not fetch (its own network, another scheme)."""
 
     status = 403
+    code = "fetch_refused"
 
 
 class NotAWebPage(ClaimsError):
     """The URL answered something other than an HTML page."""
 
     status = 415
+    code = "not_a_web_page"
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,9 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"The host {host} could not be found ({exc}).") from None
+        raise FetchError(
+            N_("The host %(host)s could not be found (%(reason)s)."), host=host, reason=str(exc)
+        ) from None
     return list(dict.fromkeys(info[4][0] for info in found))
 
 
@@ -125,16 +130,20 @@ def vetted_address(host: str, port: int, settings: FetchSettings, resolve: Resol
     """Return the address to connect to for a host, refusing any that is not public."""
     addresses = resolve(host, port)
     if not addresses:
-        raise FetchError(f"The host {host} could not be found.")
+        raise FetchError(N_("The host %(host)s could not be found."), host=host)
     if settings.opens(host):
         return addresses[0]
     for text in addresses:
         address = ipaddress.ip_address(text.split("%")[0])
         if not _public(address) and not settings.opens(host, address):
             raise FetchRefused(
-                f"{host} resolves to {address}, an address on a private, local or reserved "
-                "network, which this server does not fetch. An operator can allow it with "
-                "CLAIMS_FETCH_ALLOW."
+                N_(
+                    "%(host)s resolves to %(address)s, an address on a private, local or reserved "
+                    "network, which this server does not fetch. An operator can allow it with "
+                    "CLAIMS_FETCH_ALLOW."
+                ),
+                host=host,
+                address=str(address),
             )
     return addresses[0]
 
@@ -144,15 +153,17 @@ def _target(url: str) -> tuple[str, str, int, str]:
     try:
         parts = urlsplit(url)
     except ValueError:  # "http://[::1" and the like, from a user or a redirect
-        raise InvalidInput(f"{url[:200]!r} is not a valid web address.") from None
+        raise InvalidInput(N_("%(url)r is not a valid web address."), url=url[:200]) from None
     if parts.scheme not in ("http", "https"):
-        raise FetchRefused(f"Only http and https links can be imported, not {url[:200]!r}.")
+        raise FetchRefused(
+            N_("Only http and https links can be imported, not %(url)r."), url=url[:200]
+        )
     if not parts.hostname:
-        raise InvalidInput(f"{url[:200]!r} has no host name.")
+        raise InvalidInput(N_("%(url)r has no host name."), url=url[:200])
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise InvalidInput(f"{url[:200]!r} has an invalid port.") from None
+        raise InvalidInput(N_("%(url)r has an invalid port."), url=url[:200]) from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, parts.hostname, port, path
 
@@ -217,7 +228,9 @@ def fetch(
                 return Fetched(url, 304, answered, b"")
             _check(url, response, settings, kind)
             return Fetched(url, response.status, answered, _read(url, response, settings, deadline))
-    raise FetchError(f"{url[:200]} redirects more than {settings.max_redirects} times.")
+    raise FetchError(
+        N_("%(url)s redirects more than %(n)s times."), url=url[:200], n=settings.max_redirects
+    )
 
 
 def fetch_page(url: str, settings: FetchSettings, resolve: Resolver = system_resolver) -> Page:
@@ -260,11 +273,15 @@ def _get(
                 "GET", path, headers=headers, redirect=False, preload_content=False, retries=False
             )
         except NewConnectionError:
-            raise FetchError(f"{host} could not be reached.") from None
+            raise FetchError(N_("%(host)s could not be reached."), host=host) from None
         except TimeoutError:
-            raise FetchError(f"{host} did not answer in time.") from None
+            raise FetchError(N_("%(host)s did not answer in time."), host=host) from None
         except HTTPError as exc:
-            raise FetchError(f"{host} could not be reached ({type(exc).__name__}).") from None
+            raise FetchError(
+                N_("%(host)s could not be reached (%(reason)s)."),
+                host=host,
+                reason=type(exc).__name__,
+            ) from None
         try:
             yield response
         finally:
@@ -278,13 +295,24 @@ def _check(
 ) -> None:
     """Refuse an error answer, another content type, or an announced size over the cap."""
     if response.status >= 400:
-        raise FetchError(f"{url[:200]} answered {response.status} {response.reason or ''}".strip())
+        raise FetchError(
+            N_("%(url)s answered %(status)s"),
+            url=url[:200],
+            status=f"{response.status} {response.reason or ''}".strip(),
+        )
     mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if mime and mime not in kind.types:
-        raise NotAWebPage(f"{url[:200]} is {mime}, not {kind.name}: it cannot be imported.")
+        raise NotAWebPage(
+            N_("%(url)s is %(mime)s, not %(kind)s: it cannot be imported."),
+            url=url[:200],
+            mime=mime,
+            kind=kind.name,
+        )
     length = response.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > settings.max_bytes:
-        raise TooLarge(f"{url[:200]} is larger than {settings.max_bytes:,} bytes.")
+        raise TooLarge(
+            N_("%(url)s is larger than %(n)s bytes."), url=url[:200], n=f"{settings.max_bytes:,}"
+        )
 
 
 def _read(
@@ -296,12 +324,22 @@ def _read(
         for chunk in response.stream(65_536):
             size += len(chunk)
             if size > settings.max_bytes:
-                raise TooLarge(f"{url[:200]} is larger than {settings.max_bytes:,} bytes.")
+                raise TooLarge(
+                    N_("%(url)s is larger than %(n)s bytes."),
+                    url=url[:200],
+                    n=f"{settings.max_bytes:,}",
+                )
             if time.monotonic() > deadline:
-                raise FetchError(f"{url[:200]} took longer than {settings.total_timeout:.0f} s.")
+                raise FetchError(
+                    N_("%(url)s took longer than %(s)s s."),
+                    url=url[:200],
+                    s=f"{settings.total_timeout:.0f}",
+                )
             chunks.append(chunk)
     except (TimeoutError, HTTPError):
-        raise FetchError(f"{url[:200]} stopped answering while it was read.") from None
+        raise FetchError(
+            N_("%(url)s stopped answering while it was read."), url=url[:200]
+        ) from None
     return b"".join(chunks)
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.schemas import ArticleIn, parse
 from claims.text.normalise import html_to_text, looks_like_html
 
@@ -31,11 +31,15 @@ _ALIASES = {
 def decode(data: bytes, name: str) -> str:
     """Decode an upload as UTF-8 text, refusing binary files."""
     if b"\x00" in data:
-        raise InvalidInput(f"{name} looks like a binary file; upload UTF-8 text, HTML or JSON.")
+        raise InvalidInput(
+            N_("%(name)s looks like a binary file; upload UTF-8 text, HTML or JSON."), name=name
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{name} is not valid UTF-8 text; save it as UTF-8 and retry.") from None
+        raise InvalidInput(
+            N_("%(name)s is not valid UTF-8 text; save it as UTF-8 and retry."), name=name
+        ) from None
 
 
 def _fields(raw: dict[str, object]) -> dict[str, object]:
@@ -76,15 +80,21 @@ def _from_json(text: str, name: str, defaults: dict[str, object]) -> list[Articl
     except json.JSONDecodeError:
         records = _json_lines(text, name)
     except RecursionError:
-        raise InvalidInput(f"{name} is nested too deeply to read as JSON.") from None
+        raise InvalidInput(
+            N_("%(name)s is nested too deeply to read as JSON."), name=name
+        ) from None
     articles = []
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):
-            raise InvalidInput(f"{name}: record {number} is not a JSON object.")
+            raise InvalidInput(
+                N_("%(name)s: record %(number)s is not a JSON object."), name=name, number=number
+            )
         try:
             articles.append(parse(ArticleIn, {**defaults, **_fields(record)}))
         except InvalidInput as exc:
-            raise InvalidInput(f"{name}, record {number}: {exc.message}") from None
+            raise InvalidInput(
+                N_("%(name)s, record %(number)s: %(reason)s"), name=name, number=number, reason=exc
+            ) from None
     return articles
 
 
@@ -97,9 +107,13 @@ def _json_lines(text: str, name: str) -> list[object]:
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError:
-            raise InvalidInput(f"{name}: line {number} is not valid JSON.") from None
+            raise InvalidInput(
+                N_("%(name)s: line %(number)s is not valid JSON."), name=name, number=number
+            ) from None
         except RecursionError:
-            raise InvalidInput(f"{name}: line {number} is nested too deeply.") from None
+            raise InvalidInput(
+                N_("%(name)s: line %(number)s is nested too deeply."), name=name, number=number
+            ) from None
     return records
 
 
@@ -109,10 +123,14 @@ def parse_file(
     """Parse one file's bytes into articles; `defaults` fill fields the file lacks."""
     suffix = PurePath(name).suffix.lower()
     if suffix not in EXTENSIONS:
-        raise InvalidInput(f"{name}: unsupported file type; use {', '.join(EXTENSIONS)}.")
+        raise InvalidInput(
+            N_("%(name)s: unsupported file type; use %(types)s."),
+            name=name,
+            types=", ".join(EXTENSIONS),
+        )
     text = decode(data, name)
     if not text.strip():
-        raise InvalidInput(f"{name} is empty.")
+        raise InvalidInput(N_("%(name)s is empty."), name=name)
     defaults = {k: v for k, v in (defaults or {}).items() if v}
     if suffix in (".json", ".jsonl"):
         return _from_json(text, name, defaults)

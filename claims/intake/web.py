@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.intake.fetch import FetchSettings, Page, fetch_page
 from claims.intake.urls import canonical_url
 from claims.schemas import ArticleIn, ArticleLink, parse
@@ -53,7 +53,7 @@ def extract(page: Page) -> WebArticle:
     try:
         tree = lxml_html.document_fromstring(page.html)
     except (ValueError, lxml_html.etree.ParserError):
-        raise InvalidInput(f"{page.url[:200]} is not a readable HTML page.") from None
+        raise InvalidInput(N_("%(url)s is not a readable HTML page."), url=page.url[:200]) from None
     found = trafilatura.bare_extraction(
         page.html,
         url=page.url,
@@ -66,7 +66,7 @@ def extract(page: Page) -> WebArticle:
     text = (found.text if found is not None else "") or ""
     paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     if not paragraphs:
-        raise InvalidInput(f"No article text was found on {page.url[:200]}.")
+        raise InvalidInput(N_("No article text was found on %(url)s."), url=page.url[:200])
     canonical = _declared_canonical(tree, page.url) or page.url
     return WebArticle(
         url=canonical_url(canonical),
@@ -107,5 +107,5 @@ def article_from_link(
     # Duplicates are found on the canonical address, not on the tracking link that was shared.
     merged["url"] = article.url
     if not merged.get("title"):
-        raise InvalidInput(f"{link.url[:200]} has no title; give one with the link.")
+        raise InvalidInput(N_("%(url)s has no title; give one with the link."), url=link.url[:200])
     return parse(ArticleIn, merged)

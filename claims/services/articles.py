@@ -159,6 +159,7 @@ class _Batch:
         """Place one article; bad input becomes a failure, never an exception."""
         position = len(self.outcomes)
         self.outcomes.append(None)
+        given = data
         if data.url:
             # The same page shared with ?utm_source=… or a #fragment is the same article.
             data = data.model_copy(update={"url": canonical_url(data.url)})
@@ -177,7 +178,8 @@ class _Batch:
             self.twins[position] = twin
         else:
             self._seen.update(dict.fromkeys(keys, position))
-            prepared = self.prepare(body, data)
+            # The preparer sees the article as its caller made it (callers key on it).
+            prepared = self.prepare(body, given)
             texts = claim_matching_texts([draft.text for draft in prepared.claims], data.title)
             self.pending.append(_Pending(position, data, prepared, texts))
 

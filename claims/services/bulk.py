@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from claims.errors import ClaimsError, InvalidInput
+from claims.errors import N_, ClaimsError, InvalidInput
 from claims.models import ClaimStatus
 from claims.search.index import ClaimIndex
 from claims.services.workflow import assign, set_status
@@ -20,16 +20,16 @@ class BulkOutcome:
     """Which claims changed, and which were left as they were, with the reason."""
 
     done: list[int] = field(default_factory=list)
-    skipped: dict[int, str] = field(default_factory=dict)
+    skipped: dict[int, ClaimsError] = field(default_factory=dict)
 
 
 def _claim_ids(values: list[object]) -> list[int]:
     """Return the distinct claim ids asked for, in order, or raise InvalidInput."""
     ids = list(dict.fromkeys(v for v in values if isinstance(v, int) and v > 0))
     if not ids:
-        raise InvalidInput("Tick at least one claim first.")
+        raise InvalidInput(N_("Tick at least one claim first."))
     if len(ids) > MAX_BULK:
-        raise InvalidInput(f"At most {MAX_BULK} claims can be changed at once.")
+        raise InvalidInput(N_("At most %(most)s claims can be changed at once."), most=MAX_BULK)
     return ids
 
 
@@ -43,9 +43,15 @@ def apply_bulk(
 ) -> BulkOutcome:
     """Assign, move or set aside each claim; one that cannot take the change is skipped."""
     if action not in ACTIONS:
-        raise InvalidInput(f"Unknown action {action!r}; use one of: {', '.join(ACTIONS)}.")
+        raise InvalidInput(
+            N_("Unknown action %(action)r; use one of: %(actions)s."),
+            action=action,
+            actions=", ".join(ACTIONS),
+        )
     if action == "status" and value not in set(ClaimStatus):
-        raise InvalidInput(f"Choose the status to set: one of {', '.join(ClaimStatus)}.")
+        raise InvalidInput(
+            N_("Choose the status to set: one of %(statuses)s."), statuses=", ".join(ClaimStatus)
+        )
     outcome = BulkOutcome()
     for claim_id in _claim_ids(claim_ids):
         try:
@@ -56,7 +62,7 @@ def apply_bulk(
                 set_status(session, index, claim_id, status, actor, None)
         except ClaimsError as exc:
             session.rollback()
-            outcome.skipped[claim_id] = exc.message
+            outcome.skipped[claim_id] = exc
         else:
             outcome.done.append(claim_id)
     return outcome

@@ -88,7 +88,7 @@ def claim_review(context: ClaimContext, url: str, publisher: Publisher) -> dict[
         "@type": "ClaimReview",
         "url": url,
         "claimReviewed": context.claim.text,
-        "reviewRating": _rating(verdict.rating),
+        "reviewRating": _rating(verdict.rating, context.claim.language),
         "itemReviewed": _claim(context.claim, context.article, context.source),
         "author": _organisation(publisher.name, publisher.url),
         "datePublished": verdict.created_at.date().isoformat(),
@@ -96,17 +96,20 @@ def claim_review(context: ClaimContext, url: str, publisher: Publisher) -> dict[
     }
 
 
-def _rating(key: str) -> dict[str, Any]:
-    """Map a verdict rating onto a schema.org Rating; unscaled ratings keep only their label."""
+def _rating(key: str, language: str | None) -> dict[str, Any]:
+    """Map a verdict rating onto a schema.org Rating, labelled in the claim's language.
+
+    Unscaled ratings keep only their label.
+    """
     rating = get_rating(key)
     if rating.rating_value is None:
-        return {"@type": "Rating", "alternateName": rating.alternate_name}
+        return {"@type": "Rating", "alternateName": rating.label(language)}
     return {
         "@type": "Rating",
         "ratingValue": rating.rating_value,
         "bestRating": BEST_RATING,
         "worstRating": WORST_RATING,
-        "alternateName": rating.alternate_name,
+        "alternateName": rating.label(language),
     }
 
 

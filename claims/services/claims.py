@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from claims.errors import N_, Message
 from claims.models import Article, Claim, Source, Verdict
 from claims.schemas import ClaimFilters
 from claims.search.index import vector_of
@@ -99,13 +100,14 @@ def filter_choices(session: Session) -> dict[str, list[str]]:
     return {"sources": source_names(session), "languages": language_codes(session)}
 
 
-def checkworthiness_reasons(claim: Claim, model: CheckworthinessModel | None) -> list[str]:
+def checkworthiness_reasons(claim: Claim, model: CheckworthinessModel | None) -> list[Message]:
     """Say why a claim scored as it did: the learned model's view, then the signals that fired."""
-    reasons = explain(claim.text, claim.language)
+    reasons = [Message(label) for label in explain(claim.text, claim.language)]
     if model is None or not claim.embedding or claim.embedding_model != model.model_name:
         return reasons
     vector = vector_of(claim).reshape(1, -1)
     probability = float(model.predict_proba(vector, [claim.text], [claim.language])[0])
     if probability >= model.threshold:
-        reasons.insert(0, f"worded like claims fact-checkers chose to check ({probability:.2f})")
+        learned = N_("worded like claims fact-checkers chose to check (%(p)s)")
+        reasons.insert(0, Message(learned, p=f"{probability:.2f}"))
     return reasons

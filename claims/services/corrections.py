@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState, PendingLink
 from claims.search.changes import log_changes
 from claims.search.embedder import Embedder
@@ -30,22 +30,24 @@ def _check_text(text: str) -> str:
     """Refuse empty or overlong claim wording."""
     text = " ".join(text.split())
     if not text:
-        raise InvalidInput("The claim text is empty.")
+        raise InvalidInput(N_("The claim text is empty."))
     if len(text) > MAX_CLAIM_CHARS:
-        raise InvalidInput(f"A claim has at most {MAX_CLAIM_CHARS:,} characters.")
+        raise InvalidInput(N_("A claim has at most %(n)s characters."), n=f"{MAX_CLAIM_CHARS:,}")
     return text
 
 
 def _trimmed_span(body: str, start: int, end: int) -> tuple[int, int]:
     """Return the span without surrounding whitespace, or raise if it is empty or out of range."""
     if not 0 <= start < end <= len(body):
-        raise InvalidInput(f"The selection must lie within the article (0–{len(body)}).")
+        raise InvalidInput(
+            N_("The selection must lie within the article (0–%(end)s)."), end=len(body)
+        )
     while start < end and body[start].isspace():
         start += 1
     while end > start and body[end - 1].isspace():
         end -= 1
     if start == end:
-        raise InvalidInput("The selection holds no text.")
+        raise InvalidInput(N_("The selection holds no text."))
     _check_text(body[start:end])
     return start, end
 
@@ -123,7 +125,7 @@ def add_claim(
     article = get_article(session, article_id)
     start, end = _trimmed_span(article.body, start, end)
     if _claim_at(session, article_id, start, end) is not None:
-        raise InvalidInput("That passage is already a claim.")
+        raise InvalidInput(N_("That passage is already a claim."))
     text = article.body[start:end]
     draft = ClaimDraft(
         _next_position(session, article_id),
@@ -175,7 +177,7 @@ def split_claim(
     claim = get_or_404(session, Claim, claim_id)
     article = session.get(Article, claim.article_id)
     if not claim.start < at < claim.end:
-        raise InvalidInput("Split inside the claim, between its first and last characters.")
+        raise InvalidInput(N_("Split inside the claim, between its first and last characters."))
     first = _trimmed_span(article.body, claim.start, at)
     second = _trimmed_span(article.body, at, claim.end)
     before = start_change(session, claim, expected)
@@ -215,9 +217,9 @@ def merge_claims(
     """Merge two claims of one article: the earlier spans both, the later is marked merged."""
     claim, other = get_or_404(session, Claim, claim_id), get_or_404(session, Claim, other_id)
     if claim.id == other.id or claim.article_id != other.article_id:
-        raise InvalidInput("Only two different claims of the same article can be merged.")
+        raise InvalidInput(N_("Only two different claims of the same article can be merged."))
     if ClaimStatus.MERGED in (claim.status, other.status):
-        raise InvalidInput("One of these claims was already merged into another.")
+        raise InvalidInput(N_("One of these claims was already merged into another."))
     keep, drop = sorted((claim, other), key=lambda c: c.start)
     article = session.get(Article, keep.article_id)
     before = {claim.id: start_change(session, claim, expected)}

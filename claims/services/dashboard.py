@@ -11,17 +11,19 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from claims.errors import N_
 from claims.models import Article, Claim, ClaimLink, ClaimStatus, LinkState, Source, Verdict
 from claims.ratings import SCALE
 from claims.services.links import current_verdicts
 
 WEEKS = 26
+# English msgids: the dashboard view shows them in the reader's language.
 STATUS_LABELS = {
-    ClaimStatus.UNREVIEWED: "Unreviewed",
-    ClaimStatus.IN_REVIEW: "In review",
-    ClaimStatus.PUBLISHED: "Verdict published",
-    ClaimStatus.NOT_CLAIM: "Not a claim",
-    ClaimStatus.MERGED: "Merged",
+    ClaimStatus.UNREVIEWED: N_("Unreviewed"),
+    ClaimStatus.IN_REVIEW: N_("In review"),
+    ClaimStatus.PUBLISHED: N_("Verdict published"),
+    ClaimStatus.NOT_CLAIM: N_("Not a claim"),
+    ClaimStatus.MERGED: N_("Merged"),
 }
 TO_REVIEW = (ClaimStatus.UNREVIEWED, ClaimStatus.IN_REVIEW)
 SCALE_ORDER = {rating.key: n for n, rating in enumerate(SCALE)}

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from claims.errors import ClaimsError, InvalidInput
+from claims.errors import N_, ClaimsError, InvalidInput
 from claims.intake.feeds import Entry, FeedDocument
 from claims.models import Feed, FeedEntry, Job, utcnow
 from claims.schemas import ArticleLink, parse
@@ -52,17 +52,20 @@ def add_feed(
     link = parse(ArticleLink, {"url": url, "source": source})
     if not MIN_INTERVAL <= interval_minutes <= MAX_INTERVAL:
         raise InvalidInput(
-            f"Poll every {MIN_INTERVAL} to {MAX_INTERVAL} minutes, not {interval_minutes}."
+            N_("Poll every %(low)s to %(high)s minutes, not %(given)s."),
+            low=MIN_INTERVAL,
+            high=MAX_INTERVAL,
+            given=interval_minutes,
         )
     if session.exec(select(Feed.id).where(Feed.url == link.url)).first() is not None:
-        raise InvalidInput(f"{link.url} is already monitored.")
+        raise InvalidInput(N_("%(url)s is already monitored."), url=link.url)
     feed = Feed(url=link.url, source=link.source, interval_minutes=interval_minutes)
     session.add(feed)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise InvalidInput(f"{link.url} is already monitored.") from None
+        raise InvalidInput(N_("%(url)s is already monitored."), url=link.url) from None
     record(session, actor, "feed.add", "feed", feed.id, after=_state(feed))
     session.commit()
     return feed

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.models import (
     HIDDEN_STATUSES,
     Article,
@@ -330,7 +330,7 @@ def search_claims(
     """Rank stored claims against free text with the same matching as near-duplicates."""
     text = text.strip()
     if not text:
-        raise InvalidInput("Type something to search for.")
+        raise InvalidInput(N_("Type something to search for."))
     language = filters.language or detect_language(text)
     query = matching_text(text)
     # Filters apply after matching, so look deeper when they are likely to discard hits.
@@ -343,7 +343,7 @@ def search_claims(
 def decide_link(session: Session, link_id: int, state: str, actor: str) -> ClaimLink:
     """Confirm or reject a suggested link, recording who decided and when."""
     if state not in (LinkState.CONFIRMED, LinkState.REJECTED):
-        raise InvalidInput("A link can only be confirmed or rejected.")
+        raise InvalidInput(N_("A link can only be confirmed or rejected."))
     link = get_or_404(session, ClaimLink, link_id, "link")
     before = {"state": link.state, "decided_by": link.decided_by}
     link.state, link.decided_by, link.decided_at = state, actor, utcnow()

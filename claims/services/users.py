@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from claims.errors import ClaimsError, InvalidInput, NotFound
+from claims.errors import N_, ClaimsError, InvalidInput, NotFound
 from claims.models import ApiToken, LoginAttempt, Role, User, utcnow
 from claims.services import audit
 from claims.services.rows import get_or_404
@@ -24,6 +24,7 @@ class TooManyAttempts(ClaimsError):
     """Sign-in is locked for a while after repeated failures."""
 
     status = 429
+    code = "too_many_attempts"
 
 
 def _check_username(username: str) -> str:
@@ -31,8 +32,10 @@ def _check_username(username: str) -> str:
     name = username.strip().lower()
     if not 2 <= len(name) <= 80 or not set(name) <= USERNAME_CHARS:
         raise InvalidInput(
-            "A username has 2–80 characters: lower-case letters, digits, dots, dashes"
-            " or underscores."
+            N_(
+                "A username has 2–80 characters: lower-case letters, digits, dots, dashes"
+                " or underscores."
+            )
         )
     return name
 
@@ -40,14 +43,14 @@ def _check_username(username: str) -> str:
 def _check_role(role: str) -> str:
     """Accept only known roles."""
     if role not in set(Role):
-        raise InvalidInput(f"The role must be one of {', '.join(Role)}.")
+        raise InvalidInput(N_("The role must be one of %(roles)s."), roles=", ".join(Role))
     return role
 
 
 def _check_password(password: str) -> str:
     """Refuse passwords too short to resist guessing."""
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
+        raise InvalidInput(N_("A password needs at least %(n)s characters."), n=MIN_PASSWORD)
     return password
 
 
@@ -65,7 +68,7 @@ def create_user(session: Session, username: str, password: str, role: str, actor
     """Create an account with a hashed password."""
     name, role = _check_username(username), _check_role(role)
     if find_user(session, name) is not None:
-        raise InvalidInput(f"The username {name!r} is taken.")
+        raise InvalidInput(N_("The username %(name)r is taken."), name=name)
     user = User(
         username=name, password_hash=generate_password_hash(_check_password(password)), role=role
     )
@@ -88,12 +91,25 @@ def update_user(
         user.role = _check_role(role)
     if active is not None:
         if not active and user.username == actor:
-            raise InvalidInput("You cannot disable your own account.")
+            raise InvalidInput(N_("You cannot disable your own account."))
         user.active = active
     session.add(user)
     after = {"role": user.role, "active": user.active}
     audit.record(session, actor, "user.update", "user", user.id, before=before, after=after)
     session.commit()
+    return user
+
+
+def set_locale(session: Session, user_id: int, locale: str | None, actor: str) -> User:
+    """Save the interface language a user chose (None: follow the browser again)."""
+    user = get_user(session, user_id)
+    if user.locale != locale:
+        before, user.locale = {"locale": user.locale}, locale
+        session.add(user)
+        audit.record(
+            session, actor, "user.locale", "user", user.id, before=before, after={"locale": locale}
+        )
+        session.commit()
     return user
 
 
@@ -147,7 +163,9 @@ def authenticate(
     name = username.strip().lower()[:80]
     if _locked(session, name, ip[:64], limits):
         minutes = int(limits.window.total_seconds() // 60)
-        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {minutes} minutes.")
+        raise TooManyAttempts(
+            N_("Too many failed sign-ins. Try again in %(minutes)s minutes."), minutes=minutes
+        )
     user = find_user(session, name)
     ok = bool(user and user.active and check_password_hash(user.password_hash, password))
     session.add(LoginAttempt(username=name, ip=ip[:64], success=ok))
@@ -166,7 +184,7 @@ def create_token(
     """Create an API token and return it with its secret, which is shown only once."""
     label = name.strip()[:100]
     if not label:
-        raise InvalidInput("Give the token a name, such as the script that will use it.")
+        raise InvalidInput(N_("Give the token a name, such as the script that will use it."))
     secret = "ct_" + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=days) if days else None
     token = ApiToken(
@@ -194,7 +212,7 @@ def revoke_token(session: Session, token_id: int, user: User, actor: str) -> Api
     """Revoke a token; users revoke their own, admins anyone's."""
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and user.role != Role.ADMIN):
-        raise NotFound(f"There is no token with id {token_id}.")
+        raise NotFound(N_("There is no token with id %(id)s."), id=token_id)
     token.revoked_at = token.revoked_at or utcnow()
     session.add(token)
     audit.record(session, actor, "token.revoke", "apitoken", token.id, after={"name": token.name})

@@ -7,23 +7,35 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from claims.errors import ClaimsError, InvalidInput
-from claims.models import HIDDEN_STATUSES, Claim, ClaimLink, ClaimStatus, LinkState, Verdict
+from claims.errors import N_, ClaimsError, InvalidInput, Message
+from claims.models import (
+    HIDDEN_STATUSES,
+    STATUS_LABELS,
+    Claim,
+    ClaimLink,
+    ClaimStatus,
+    LinkState,
+    Verdict,
+)
 from claims.schemas import VerdictIn
 from claims.services.rows import get_or_404
 from claims.services.versions import record_change, start_change
-from claims.text.mutation import Difference, describe, differences
+from claims.text.mutation import Difference, describe, differences, differences_message
 
 
 class DifferentFacts(ClaimsError):
     """The matching claim states other figures, dates or names: its verdict may not hold."""
 
     status = 409
+    code = "different_facts"
 
     def __init__(self, found: list[Difference]) -> None:
         super().__init__(
-            f"The matching claim states other facts ({describe(found).rstrip('.')}), so its "
-            "verdict may not hold for this one. Give a reason to apply it anyway."
+            N_(
+                "%(differences)s The verdict on the matching claim may not hold for this one: "
+                "give a reason to apply it anyway."
+            ),
+            differences=differences_message(found),
         )
         self.differences = found
 
@@ -63,8 +75,8 @@ def _open_claim(session: Session, claim_id: int) -> Claim:
     """Return a claim that can take a verdict (not set aside), or raise."""
     claim = get_or_404(session, Claim, claim_id)
     if claim.status in HIDDEN_STATUSES:
-        state = claim.status.replace("_", " ")
-        raise InvalidInput(f"This claim is marked {state}; restore it first.")
+        state = Message(STATUS_LABELS[claim.status])
+        raise InvalidInput(N_("This claim is marked %(state)s; restore it first."), state=state)
     return claim
 
 
@@ -107,7 +119,7 @@ def reuse_verdict(
     source = session.get(Verdict, verdict_id)
     if source is None or source.claim_id not in confirmed_partners(session, claim_id):
         raise InvalidInput(
-            "Only a verdict on a confirmed near-duplicate of this claim can be reused."
+            N_("Only a verdict on a confirmed near-duplicate of this claim can be reused.")
         )
     other = session.get(Claim, source.claim_id)
     found = differences(claim.text, other.text, claim.language, other.language)

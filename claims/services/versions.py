@@ -20,6 +20,7 @@ class Conflict(ClaimsError):
     """Someone else changed the claim since the user loaded it."""
 
     status = 409
+    code = "conflict"
 
 
 def claim_state(claim: Claim) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from claims.errors import InvalidInput
-from claims.models import Claim, ClaimStatus, Comment, Role, User
+from claims.errors import N_, InvalidInput, Message
+from claims.models import STATUS_LABELS, Claim, ClaimStatus, Comment, Role, User
 from claims.search.changes import log_changes
 from claims.search.index import ClaimIndex
 from claims.services import audit
@@ -34,10 +34,11 @@ def set_status(
     claim = get_or_404(session, Claim, claim_id)
     allowed = TRANSITIONS.get(claim.status, set())
     if status not in allowed:
-        options = ", ".join(sorted(allowed)) or "none"
-        current = claim.status.replace("_", " ")
         raise InvalidInput(
-            f"This claim is {current}; it cannot become {status}. Allowed: {options}."
+            N_("This claim is %(current)s; it cannot become %(status)s. Allowed: %(options)s."),
+            current=Message(STATUS_LABELS[claim.status]),
+            status=status,
+            options=", ".join(sorted(allowed)) or Message(N_("none")),
         )
     before = start_change(session, claim, expected)
     claim.status = status
@@ -61,7 +62,7 @@ def assign(
     if name is not None:
         user = session.exec(select(User).where(User.username == name)).first()
         if user is None or not user.active or user.role == Role.VIEWER:
-            raise InvalidInput(f"{name!r} is not an active reviewer or admin.")
+            raise InvalidInput(N_("%(name)r is not an active reviewer or admin."), name=name)
     before = start_change(session, claim, expected)
     claim.assignee = name
     if name and claim.status == ClaimStatus.UNREVIEWED:
@@ -76,9 +77,9 @@ def add_comment(session: Session, claim_id: int, body: str, actor: str) -> Comme
     get_or_404(session, Claim, claim_id)
     text = body.strip()
     if not text:
-        raise InvalidInput("The comment is empty.")
+        raise InvalidInput(N_("The comment is empty."))
     if len(text) > MAX_COMMENT:
-        raise InvalidInput(f"A comment has at most {MAX_COMMENT:,} characters.")
+        raise InvalidInput(N_("A comment has at most %(n)s characters."), n=f"{MAX_COMMENT:,}")
     comment = Comment(claim_id=claim_id, author=actor, body=text)
     session.add(comment)
     session.flush()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from claims.errors import N_
 from claims.text.lexicon import (
     EN_ACCORDING_TO,
     EN_MONTHS,
@@ -40,17 +41,17 @@ class Signal:
 
 
 SIGNALS: tuple[Signal, ...] = (
-    Signal("figure", "contains a figure", 1.2),
-    Signal("percentage", "contains a percentage", 0.6),
-    Signal("date", "mentions a date", 0.8),
-    Signal("named_entity", "names a person, place or organisation", 0.8),
-    Signal("reporting_verb", "reported speech (said, selon…)", 0.8),
-    Signal("quote", "attributed quote", 0.6),
-    Signal("comparison", "comparison or superlative", 0.5),
-    Signal("causal", "states a cause or consequence", 0.4),
-    Signal("first_person_opinion", "opinion or hedging", -1.2),
-    Signal("future_or_conditional", "prediction or conditional", -0.4),
-    Signal("too_short", "too short to check", -1.5),
+    Signal("figure", N_("contains a figure"), 1.2),
+    Signal("percentage", N_("contains a percentage"), 0.6),
+    Signal("date", N_("mentions a date"), 0.8),
+    Signal("named_entity", N_("names a person, place or organisation"), 0.8),
+    Signal("reporting_verb", N_("reported speech (said, selon…)"), 0.8),
+    Signal("quote", N_("attributed quote"), 0.6),
+    Signal("comparison", N_("comparison or superlative"), 0.5),
+    Signal("causal", N_("states a cause or consequence"), 0.4),
+    Signal("first_person_opinion", N_("opinion or hedging"), -1.2),
+    Signal("future_or_conditional", N_("prediction or conditional"), -0.4),
+    Signal("too_short", N_("too short to check"), -1.5),
 )
 
 # A claim with no signal at all sits at ~0.27: unremarkable prose is not worth checking.

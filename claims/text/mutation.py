@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from claims.errors import N_, Joined, Message
 from claims.text.lexicon import (
     EN_MONTH_ABBREVIATIONS,
     EN_MONTHS,
@@ -802,21 +803,31 @@ def differences(
     return [Difference(a.kind, a.text, b.text) for a, b in pairs]
 
 
-_LABELS = {"number": "figures", "date": "dates", "entity": "names"}
+_LABELS = {"number": N_("figures"), "date": N_("dates"), "entity": N_("names")}
 
 
 def describe(diffs: list[Difference]) -> str:
     """One human sentence, e.g. 'Different figures: trois vs deux.' (English UI text)."""
+    return differences_message(diffs).render()
+
+
+def differences_message(diffs: list[Difference]) -> Message:
+    """The sentence describe() says, to be translated where it is shown."""
     if not diffs:
-        return "No differing figures, dates or names."
+        return Message(N_("No differing figures, dates or names."))
     parts = []
-    for kind, label in _LABELS.items():
-        pairs = [f"{d.left or '(none)'} vs {d.right or '(none)'}" for d in diffs if d.kind == kind]
+    for kind, label in [*_LABELS.items(), (None, N_("facts"))]:
+        pairs = [
+            _pair(d) for d in diffs if d.kind == kind or (kind is None and d.kind not in _LABELS)
+        ]
         if pairs:
-            parts.append(f"{label}: {', '.join(pairs)}")
-    others = [
-        f"{d.left or '(none)'} vs {d.right or '(none)'}" for d in diffs if d.kind not in _LABELS
-    ]
-    if others:
-        parts.append(f"facts: {', '.join(others)}")
-    return "Different " + "; ".join(parts) + "."
+            parts.append(
+                Message(N_("%(what)s: %(pairs)s"), what=Message(label), pairs=Joined(pairs, ", "))
+            )
+    return Message(N_("Different %(parts)s."), parts=Joined(parts))
+
+
+def _pair(diff: Difference) -> Message:
+    """Say one difference: the left value vs the right, "(none)" for a missing side."""
+    none = Message(N_("(none)"))
+    return Message(N_("%(left)s vs %(right)s"), left=diff.left or none, right=diff.right or none)

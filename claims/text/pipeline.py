@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from claims.errors import InvalidInput, TooLarge
+from claims.errors import N_, InvalidInput, TooLarge
 from claims.text.checkworthiness import score
 from claims.text.language import detect_language
 from claims.text.normalise import html_to_text, looks_like_html, normalise
@@ -39,15 +39,19 @@ def clean_body(raw: str, max_chars: int) -> str:
     """Strip HTML and normalise, refusing empty or oversized bodies."""
     body = normalise(html_to_text(raw) if looks_like_html(raw) else raw)
     if not body:
-        raise InvalidInput("The article body is empty once markup and whitespace are removed.")
+        raise InvalidInput(N_("The article body is empty once markup and whitespace are removed."))
     if not any(char.isalpha() for char in body):
         raise InvalidInput(
-            "The article body has no letters (only digits, symbols or emoji), "
-            "so it holds no claim to check."
+            N_(
+                "The article body has no letters (only digits, symbols or emoji), "
+                "so it holds no claim to check."
+            )
         )
     if len(body) > max_chars:
         raise TooLarge(
-            f"The article body has {len(body):,} characters; the limit is {max_chars:,}."
+            N_("The article body has %(n)s characters; the limit is %(limit)s."),
+            n=f"{len(body):,}",
+            limit=f"{max_chars:,}",
         )
     return body
 

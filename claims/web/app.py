@@ -12,9 +12,7 @@ from werkzeug.routing import IntegerConverter
 from claims import cli
 from claims.config import ROOT, Config
 from claims.models import ClaimStatus, LinkState, Role
-from claims.ratings import already_checked, rating_label
-from claims.text.mutation import describe
-from claims.web import auth, errors, extensions, queue, security, trail
+from claims.web import auth, errors, extensions, i18n, queue, security, trail
 from claims.web.api import bp as api_bp
 from claims.web.helpers import duration
 from claims.web.hygiene import CleanRequest
@@ -50,6 +48,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         # request.remote_addr (sign-in throttling, logs) is then the client's, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     extensions.init_app(app)
+    i18n.init_app(app)
     queue.init_app(app)
     # First of all hooks: every other one may query tables an old schema lacks.
     app.before_request(errors.require_current_schema)
@@ -57,12 +56,9 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     security.init_app(app, api_bp)
     auth.init_app(app)
-    app.add_template_filter(rating_label)
-    app.add_template_global(already_checked)
     app.add_template_filter(duration)
     app.add_template_filter(trail.in_words)
     app.add_template_filter(trail.changes, name="audit_changes")
-    app.add_template_filter(describe, name="describe_differences")
     app.jinja_env.globals.update(ClaimStatus=ClaimStatus, LinkState=LinkState, Role=Role)
     errors.init_app(app)
     cli.init_app(app)

@@ -10,25 +10,27 @@ from typing import Any
 from flask import Flask, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
-from claims.errors import ClaimsError
-from claims.models import Role, User
+from claims.errors import N_, ClaimsError, Message
+from claims.models import ROLE_LABELS, Role, User
 from claims.services.users import user_for_token
 from claims.web.extensions import get_session
 
 # Reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "language.choose", "static"})
 
 
 class NotSignedIn(ClaimsError):
     """The request needs a signed-in user or a valid token."""
 
     status = 401
+    code = "not_signed_in"
 
 
 class Forbidden(ClaimsError):
     """The signed-in user's role does not allow this."""
 
     status = 403
+    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Account(UserMixin):
     username: str
     role: str
     active: bool
+    # The interface language the user chose; None follows the session or the browser.
+    locale: str | None = None
 
     @property
     def is_active(self) -> bool:
@@ -48,7 +52,7 @@ class Account(UserMixin):
     @classmethod
     def of(cls, user: User) -> Account:
         """Snapshot a database user."""
-        return cls(user.id, user.username, user.role, user.active)
+        return cls(user.id, user.username, user.role, user.active, user.locale)
 
 
 def _load_user(user_id: str) -> Account | None:
@@ -79,7 +83,7 @@ def require_signed_in() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
     if request.path.startswith("/api/"):
-        raise NotSignedIn("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+        raise NotSignedIn(N_("Sign in, or send an API token as 'Authorization: Bearer <token>'."))
     # After signing in, only a page can be returned to, not a form submission.
     if request.method not in ("GET", "HEAD"):
         return redirect(url_for("auth.login"))
@@ -93,10 +97,12 @@ def require_role(role: str) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                raise NotSignedIn("Sign in first.")
+                raise NotSignedIn(N_("Sign in first."))
             if Role(current_user.role).rank < Role(role).rank:
                 raise Forbidden(
-                    f"This needs the {role} role; you are signed in as a {current_user.role}."
+                    N_("This needs the %(role)s role; you are signed in as a %(current)s."),
+                    role=Message(ROLE_LABELS[role]),
+                    current=Message(ROLE_LABELS[current_user.role]),
                 )
             return view(*args, **kwargs)
 

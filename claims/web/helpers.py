@@ -11,7 +11,7 @@ from flask import current_app
 from flask_login import current_user
 from sqlmodel import Session
 
-from claims.errors import InvalidInput
+from claims.errors import N_, InvalidInput
 from claims.intake.claimreview import PriorReview, reviews_on_page
 from claims.intake.fetch import FetchSettings, fetch_page
 from claims.intake.web import article_from_link, is_link_only
@@ -115,11 +115,6 @@ def claim_ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit() and len(v) <= 18]
 
 
-def interface_language() -> str:
-    """Return the language the interface speaks to this user."""
-    return "en"
-
-
 def filters_from(args: Mapping[str, str]) -> ClaimFilters:
     """Parse the shared filters from query parameters, with their FILTER_ALIASES."""
     data = {key: args.get(key) for key in FILTER_KEYS}
@@ -158,9 +153,11 @@ def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: in
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number.") from None
+        raise InvalidInput(N_("%(name)s must be a whole number."), name=name) from None
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}.")
+        raise InvalidInput(
+            N_("%(name)s must be between %(low)s and %(high)s."), name=name, low=low, high=high
+        )
     return value
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from claims.errors import N_
 from claims.web.errors import error_response
 
 CSP = "; ".join(
@@ -64,8 +65,9 @@ def protect_api() -> None:
 def handle_csrf_error(exc: CSRFError):
     """Explain a refused form in words."""
     return error_response(
-        "This form has expired or did not come from this site. Reload the page and try again.",
+        N_("This form has expired or did not come from this site. Reload the page and try again."),
         400,
+        "csrf_failed",
     )
 
 

@@ -127,10 +127,25 @@ PAGED = {"total": INTEGER, "page": INTEGER, "per_page": INTEGER}
 def _response_schemas() -> dict[str, Any]:
     """Return the schemas of what serialize.py (and job_json) emit."""
     return {
-        "Error": _object({"error": STRING}),
-        "DifferentFacts": _object(
-            {"error": STRING, "differences": _array(_ref("Difference"))}, optional=("differences",)
+        "Error": _object(
+            {
+                "error": {"type": "string", "description": "What went wrong, in English."},
+                "code": {
+                    "type": "string",
+                    "description": "The kind of error, for programs: invalid_input, "
+                    "not_signed_in, forbidden, not_found, conflict, too_large, "
+                    "too_many_attempts, unavailable, fetch_failed, fetch_refused, "
+                    "not_a_web_page, csrf_failed, different_facts, or the HTTP status's name "
+                    "in snake_case (method_not_allowed, bad_request).",
+                },
+            }
         ),
+        "DifferentFacts": {
+            "allOf": [
+                _ref("Error"),
+                _object({"differences": _array(_ref("Difference"))}, optional=("differences",)),
+            ]
+        },
         "Article": _object(
             {
                 "id": INTEGER,

@@ -210,7 +210,7 @@ def bulk_claims():
     outcome = apply_bulk(
         get_session(), fresh_index(), data.claim_ids, data.action, data.value, actor()
     )
-    skipped = [{"id": claim_id, "reason": why} for claim_id, why in outcome.skipped.items()]
+    skipped = [{"id": claim_id, "reason": exc.message} for claim_id, exc in outcome.skipped.items()]
     return jsonify(done=outcome.done, skipped=skipped)
 
 

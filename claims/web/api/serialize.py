@@ -53,7 +53,9 @@ def claim_json(claim: Claim) -> dict[str, Any]:
         "start": claim.start,
         "end": claim.end,
         "checkworthiness": claim.checkworthiness,
-        "checkworthiness_reasons": checkworthiness_reasons(claim, services().checkworthiness),
+        "checkworthiness_reasons": [
+            str(reason) for reason in checkworthiness_reasons(claim, services().checkworthiness)
+        ],
         "speaker": claim.speaker,
         "language": claim.language,
         "status": claim.status,
@@ -134,5 +136,5 @@ def prior_check_json(verdict: Verdict | None) -> dict[str, Any] | None:
         "rating": verdict.rating,
         "rating_name": verdict.rating_name,
         "url": verdict.review_url,
-        "text": already_checked(verdict.organisation, when, rating),
+        "text": str(already_checked(verdict.organisation, when, rating)),
     }

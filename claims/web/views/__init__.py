@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         export,
         feeds,
         jobs,
+        language,
         queue,
         search,
         sources,
@@ -24,6 +25,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth,
+        language,
         admin,
         articles,
         corrections,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from claims.errors import ClaimsError
@@ -20,6 +21,7 @@ from claims.services.users import (
 from claims.web.auth import actor, require_role
 from claims.web.extensions import get_session
 from claims.web.helpers import int_arg, page_args
+from claims.web.i18n import role_label, translated
 
 bp = Blueprint("admin", __name__)
 
@@ -46,10 +48,13 @@ def add_user():
         )
     except ClaimsError as exc:
         page = render_template(
-            "admin/users.html", users=list_users(get_session()), roles=list(Role), error=exc.message
+            "admin/users.html",
+            users=list_users(get_session()),
+            roles=list(Role),
+            error=translated(exc),
         )
         return page, exc.status
-    flash(f"Created {user.username} ({user.role}).")
+    flash(_("Created %(name)s (%(role)s).", name=user.username, role=role_label(user.role)))
     return redirect(url_for("admin.users"))
 
 
@@ -60,7 +65,15 @@ def change_user(user_id: int):
     active = {"disable": False, "enable": True}.get(request.form.get("action", ""))
     role = request.form.get("role") or None
     user = update_user(get_session(), user_id, actor(), role=role, active=active)
-    flash(f"Updated {user.username}: {user.role}, {'active' if user.active else 'disabled'}.")
+    state = _("active") if user.active else _("disabled")
+    flash(
+        _(
+            "Updated %(name)s: %(role)s, %(state)s.",
+            name=user.username,
+            role=role_label(user.role),
+            state=state,
+        )
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -103,5 +116,5 @@ def revoke(token_id: int):
     """Revoke one of your tokens (admins: anyone's)."""
     session = get_session()
     token = revoke_token(session, token_id, get_user(session, current_user.id), actor())
-    flash(f"Revoked token {token.name}.")
+    flash(_("Revoked token %(name)s.", name=token.name))
     return redirect(url_for("admin.tokens"))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from werkzeug.datastructures import FileStorage
 
-from claims.errors import ClaimsError, InvalidInput
+from claims.errors import N_, ClaimsError, InvalidInput
 from claims.intake.files import parse_file
 from claims.intake.web import is_link_only
 from claims.models import ClaimStatus, Role, Source
@@ -15,6 +16,7 @@ from claims.web.auth import actor, require_role
 from claims.web.extensions import get_session
 from claims.web.helpers import check_bodies, ingest_all, link_resolver, page_args
 from claims.web.highlight import segments
+from claims.web.i18n import translated
 from claims.web.queue import job_queue
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
@@ -50,7 +52,7 @@ def _links() -> list[str]:
     lines = [line.strip() for line in request.form.get("urls", "").splitlines()]
     urls = [line for line in lines if line]
     if len(urls) > MAX_LINKS:
-        raise InvalidInput(f"Give at most {MAX_LINKS} web addresses at once.")
+        raise InvalidInput(N_("Give at most %(n)s web addresses at once."), n=MAX_LINKS)
     return urls
 
 
@@ -68,12 +70,12 @@ def _articles_from_request() -> list[ArticleIn | ArticleLink]:
     for upload in files:
         items.extend(parse_file(upload.filename, upload.read(), defaults))
     if files and not items:
-        raise InvalidInput("The uploaded files hold no articles.")
+        raise InvalidInput(N_("The uploaded files hold no articles."))
     for url in urls:
         try:
             items.append(parse(ArticleLink, {**defaults, "url": url}))
         except InvalidInput as exc:
-            raise InvalidInput(f"{url[:200]}: {exc.message}") from None
+            raise InvalidInput(N_("%(url)s: %(reason)s"), url=url[:200], reason=exc) from None
     return items
 
 
@@ -89,9 +91,17 @@ def create():
         results = ingest_all([link_resolver()(item) if isinstance(item, ArticleLink) else item])
     except ClaimsError as exc:
         form = {key: request.form.get(key, "") for key in FORM_FIELDS}
-        return render_template("articles/new.html", form=form, error=exc.message), exc.status
+        page = render_template("articles/new.html", form=form, error=translated(exc))
+        return page, exc.status
     created = sum(r.created for r in results)
-    flash(f"Imported {created} new article(s); {len(results) - created} already known.")
+    flash(
+        ngettext(
+            "Imported %(num)s new article; %(known)s already known.",
+            "Imported %(num)s new articles; %(known)s already known.",
+            created,
+            known=len(results) - created,
+        )
+    )
     if len(results) == 1:
         return redirect(url_for("articles.show", article_id=results[0].article.id))
     return redirect(url_for("articles.index"))
@@ -102,9 +112,17 @@ def _queue(articles: list[ArticleIn | ArticleLink]):
     check_bodies(articles)
     names = [upload.filename for upload in _uploads()]
     links = sum(isinstance(item, ArticleLink) for item in articles)
-    label = ", ".join(names + ([f"{links} web address(es)"] if links else []))
+    addresses = ngettext("%(num)s web address", "%(num)s web addresses", links)
+    label = ", ".join(names + ([addresses] if links else []))
     job_id = job_queue().enqueue_import(get_session(), articles, label, actor())
-    flash(f"Queued {len(articles)} article(s) as job {job_id}.")
+    flash(
+        ngettext(
+            "Queued %(num)s article as job %(job)s.",
+            "Queued %(num)s articles as job %(job)s.",
+            len(articles),
+            job=job_id,
+        )
+    )
     return redirect(url_for("jobs.show", job_id=job_id))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from claims.errors import ClaimsError
@@ -10,6 +11,7 @@ from claims.services.users import SignInLimits, authenticate
 from claims.web.auth import Account
 from claims.web.extensions import get_session
 from claims.web.helpers import safe_next
+from claims.web.i18n import role_label, translated
 
 bp = Blueprint("auth", __name__)
 
@@ -36,17 +38,20 @@ def login():
         )
     except ClaimsError as exc:
         page = render_template(
-            "auth/login.html", error=exc.message, username=username, next=request.form.get("next")
+            "auth/login.html",
+            error=translated(exc),
+            username=username,
+            next=request.form.get("next"),
         )
         return page, exc.status
     if user is None:
-        error = "Wrong username or password, or the account is disabled."
+        error = _("Wrong username or password, or the account is disabled.")
         page = render_template(
             "auth/login.html", error=error, username=username, next=request.form.get("next")
         )
         return page, 401
     login_user(Account.of(user))
-    flash(f"Signed in as {user.username} ({user.role}).")
+    flash(_("Signed in as %(name)s (%(role)s).", name=user.username, role=role_label(user.role)))
     return redirect(safe_next(request.form.get("next"), url_for("queue.index")))
 
 
@@ -54,5 +59,5 @@ def login():
 def logout():
     """Sign out."""
     logout_user()
-    flash("Signed out.")
+    flash(_("Signed out."))
     return redirect(url_for("auth.login"))

@@ -51,7 +51,7 @@ def claim_url(claim_id: int) -> str:
 @bp.errorhandler(ClaimsError)
 def error(exc: ClaimsError) -> tuple[Response, int]:
     """Answer bad filters and unknown claims in JSON, like the API, since programs read these."""
-    return jsonify(error=exc.message), exc.status
+    return jsonify(error=exc.message, code=exc.code), exc.status
 
 
 @bp.get("/export/claimreview.json")

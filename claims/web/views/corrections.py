@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
-from claims.errors import ClaimsError, InvalidInput
+from claims.errors import N_, ClaimsError, InvalidInput
 from claims.models import Claim, Role
 from claims.services.articles import delete_article
 from claims.services.corrections import add_claim, edit_wording, merge_claims, split_claim
@@ -14,6 +15,7 @@ from claims.services.rows import get_or_404
 from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
 from claims.web.helpers import claim_ids, expected_version, int_arg, match_thresholds
+from claims.web.i18n import translated
 from claims.web.views.articles import article_page
 
 bp = Blueprint("corrections", __name__)
@@ -35,7 +37,7 @@ def _to_article(article_id: int, anchor: str = ""):
 
 def _refused(article_id: int, exc: ClaimsError):
     """Re-show the article page with the refusal."""
-    return article_page(article_id, error=exc.message), exc.status
+    return article_page(article_id, error=translated(exc)), exc.status
 
 
 @bp.post("/articles/<id:article_id>/claims")
@@ -46,13 +48,13 @@ def add(article_id: int):
         start = int_arg(request.form, "start", -1, 0, 10**9)
         end = int_arg(request.form, "end", -1, 0, 10**9)
         if start < 0 or end < 0:
-            raise InvalidInput("Select a passage of the article first.")
+            raise InvalidInput(N_("Select a passage of the article first."))
         claim = add_claim(
             get_session(), article_id=article_id, start=start, end=end, actor=actor(), **_tools()
         )
     except ClaimsError as exc:
         return _refused(article_id, exc)
-    flash("Claim added.")
+    flash(_("Claim added."))
     return _to_article(article_id, f"#claim-{claim.id}")
 
 
@@ -83,7 +85,7 @@ def edit(claim_id: int):
             **_tools(),
         )
 
-    return _correct(claim_id, change, "Claim reworded; its matches were refreshed.")
+    return _correct(claim_id, change, _("Claim reworded; its matches were refreshed."))
 
 
 @bp.post("/claims/<id:claim_id>/split")
@@ -98,7 +100,7 @@ def split(claim_id: int):
             get_session(), claim_id=claim_id, at=at, actor=actor(), expected=expected, **_tools()
         )
 
-    return _correct(claim_id, change, "Claim split in two.")
+    return _correct(claim_id, change, _("Claim split in two."))
 
 
 @bp.post("/articles/<id:article_id>/merge")
@@ -108,10 +110,10 @@ def merge(article_id: int):
     try:
         ids = claim_ids(request.form.getlist("claim_ids"))
         if len(ids) != 2:
-            raise InvalidInput("Tick exactly two claims to merge.")
+            raise InvalidInput(N_("Tick exactly two claims to merge."))
         session = get_session()
         if any(get_or_404(session, Claim, i).article_id != article_id for i in ids):
-            raise InvalidInput("Both claims must belong to this article.")
+            raise InvalidInput(N_("Both claims must belong to this article."))
         claim = merge_claims(
             get_session(),
             claim_id=ids[0],
@@ -122,7 +124,7 @@ def merge(article_id: int):
         )
     except ClaimsError as exc:
         return _refused(article_id, exc)
-    flash("Claims merged.")
+    flash(_("Claims merged."))
     return _to_article(article_id, f"#claim-{claim.id}")
 
 
@@ -131,5 +133,5 @@ def merge(article_id: int):
 def delete(article_id: int):
     """Delete an article and everything hanging off it."""
     delete_article(get_session(), fresh_index(), article_id, actor())
-    flash("Article deleted.")
+    flash(_("Article deleted."))
     return redirect(url_for("articles.index"))

@@ -9,7 +9,8 @@ from claims.ratings import SCALE
 from claims.services.claims import language_codes, source_names
 from claims.services.export import CSV_HEADER, verdict_rows
 from claims.web.extensions import get_session
-from claims.web.helpers import filters_from, interface_language
+from claims.web.helpers import filters_from
+from claims.web.i18n import interface_language
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 
@@ -19,7 +20,11 @@ def index():
     """Show the export filters."""
     db = get_session()
     return render_template(
-        "export.html", scale=SCALE, sources=source_names(db), languages=language_codes(db)
+        "export.html",
+        scale=SCALE,
+        sources=source_names(db),
+        languages=language_codes(db),
+        default_separator=separator(None, interface_language()).replace("\t", "tab"),
     )
 
 

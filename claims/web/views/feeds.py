@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from claims.errors import ClaimsError, InvalidInput
+from claims.errors import N_, ClaimsError, InvalidInput
 from claims.models import Role
 from claims.services.feeds import add_feed, list_feeds, poll_feed, remove_feed, set_active
 from claims.web.auth import actor, require_role
 from claims.web.extensions import get_session
+from claims.web.i18n import translated
 from claims.web.queue import feed_poller
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -35,12 +38,12 @@ def create():
     form = {key: request.form.get(key, "").strip() for key in ("url", "source", "interval")}
     try:
         if not form["interval"].isdigit() and form["interval"]:
-            raise InvalidInput("Poll every so many minutes: give a whole number.")
+            raise InvalidInput(N_("Poll every so many minutes: give a whole number."))
         interval = int(form["interval"] or 15)
         feed = add_feed(get_session(), form["url"], actor(), form["source"] or None, interval)
     except ClaimsError as exc:
-        return _page(form, exc.message, exc.status)
-    flash(f"Monitoring {feed.url}; its first poll is due now.")
+        return _page(form, translated(exc), exc.status)
+    flash(_("Monitoring %(url)s; its first poll is due now.", url=feed.url))
     return redirect(url_for("feeds.index"))
 
 
@@ -67,10 +70,13 @@ def poll(feed_id: int):
     session = get_session()
     result = poll_feed(session, feed_id, *feed_poller(session), force=True)
     if result.error:
-        flash(f"The feed could not be read: {result.error}")
+        flash(_("The feed could not be read: %(reason)s", reason=result.error))
     else:
-        flash(f"{result.new_entries} new entr{'y' if result.new_entries == 1 else 'ies'}, "
-              f"{result.imported} article(s) imported.")  # fmt: skip
+        entries = ngettext("%(num)s new entry", "%(num)s new entries", result.new_entries)
+        imported = ngettext(
+            "%(num)s article imported.", "%(num)s articles imported.", result.imported
+        )
+        flash(_("%(entries)s, %(imported)s", entries=entries, imported=imported))
     return redirect(url_for("feeds.index"))
 
 
@@ -79,5 +85,5 @@ def poll(feed_id: int):
 def remove(feed_id: int):
     """Stop monitoring a feed; the articles it imported stay."""
     remove_feed(get_session(), feed_id, actor())
-    flash("Feed removed; the articles it imported stay.")
+    flash(_("Feed removed; the articles it imported stay."))
     return redirect(url_for("feeds.index"))

@@ -7,6 +7,8 @@ from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as browser
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from claims.errors import ClaimsError
 from claims.models import Claim, ClaimStatus, Role
@@ -36,6 +38,7 @@ from claims.web.auth import actor, require_role
 from claims.web.extensions import fresh_index, get_session, services
 from claims.web.helpers import claim_ids, expected_version, filters_from, page_args, safe_next
 from claims.web.highlight import segments
+from claims.web.i18n import link_state, status_label, translated
 
 bp = Blueprint("queue", __name__)
 T = TypeVar("T")
@@ -96,9 +99,10 @@ def bulk():
         value,
         actor(),
     )
-    flash(f"{len(outcome.done)} claim(s) changed.")
-    for claim_id, reason in outcome.skipped.items():
-        flash(f"Claim {claim_id} left as it was: {reason}")
+    count = len(outcome.done)
+    flash(ngettext("%(num)d claim changed.", "%(num)d claims changed.", count))
+    for claim_id, exc in outcome.skipped.items():
+        flash(_("Claim %(id)s left as it was: %(reason)s", id=claim_id, reason=translated(exc)))
     return redirect(safe_next(request.form.get("next"), url_for("queue.index")))
 
 
@@ -143,7 +147,7 @@ def _next_claim(claim_id: int) -> str:
     db = get_session()
     _previous, following = neighbours(db, db.get(Claim, claim_id), remembered_filters())
     if following is None:
-        flash("That was the last claim in this queue.")
+        flash(_("That was the last claim in this queue."))
         return url_for("queue.index", **(browser.get(QUEUE_ARGS) or DEFAULT_QUEUE))
     return url_for("queue.show", claim_id=following)
 
@@ -157,7 +161,7 @@ def _refused(claim_id: int, exc: ClaimsError):
     form = request.form.to_dict()
     if isinstance(exc, Conflict):
         form.pop("version", None)
-    return _claim_page(claim_id, error=exc.message, form=form), exc.status
+    return _claim_page(claim_id, error=translated(exc), form=form), exc.status
 
 
 def _apply(claim_id: int, change: Callable[[], T], done: Callable[[T], str | None]):
@@ -179,7 +183,7 @@ def add_verdict(claim_id: int):
     return _apply(
         claim_id,
         lambda: record_verdict(get_session(), claim_id, parse(VerdictIn, form), actor()),
-        lambda _: "Verdict recorded.",
+        lambda _result: _("Verdict recorded."),
     )
 
 
@@ -193,7 +197,7 @@ def reuse(claim_id: int):
         expected, reason = expected_version(request.form), request.form.get("override_reason")
         return reuse_verdict(get_session(), claim_id, verdict_id, actor(), expected, reason)
 
-    return _apply(claim_id, change, lambda _: "Verdict applied from the matching claim.")
+    return _apply(claim_id, change, lambda _result: _("Verdict applied from the matching claim."))
 
 
 @bp.post("/claims/<id:claim_id>/status")
@@ -206,7 +210,9 @@ def change_status(claim_id: int):
         expected = expected_version(request.form)
         return set_status(get_session(), fresh_index(), claim_id, status, actor(), expected)
 
-    return _apply(claim_id, change, lambda _: f"Claim marked {status.replace('_', ' ')}.")
+    return _apply(
+        claim_id, change, lambda _result: _("Claim marked %(status)s.", status=status_label(status))
+    )
 
 
 @bp.post("/claims/<id:claim_id>/assign")
@@ -221,7 +227,9 @@ def change_assignee(claim_id: int):
     return _apply(
         claim_id,
         change,
-        lambda claim: f"Assigned to {claim.assignee}." if claim.assignee else "Unassigned.",
+        lambda claim: (
+            _("Assigned to %(name)s.", name=claim.assignee) if claim.assignee else _("Unassigned.")
+        ),
     )
 
 
@@ -231,7 +239,7 @@ def comment(claim_id: int):
     """Add to the claim's comment thread."""
     body = request.form.get("body", "")
     return _apply(
-        claim_id, lambda: add_comment(get_session(), claim_id, body, actor()), lambda _: None
+        claim_id, lambda: add_comment(get_session(), claim_id, body, actor()), lambda _result: None
     )
 
 
@@ -240,6 +248,6 @@ def comment(claim_id: int):
 def decide(link_id: int):
     """Confirm or reject a suggested near-duplicate, then return to the claim."""
     link = decide_link(get_session(), link_id, request.form.get("state", ""), actor())
-    flash(f"Link {link.state}.")
+    flash(_("Link %(state)s.", state=link_state(link.state)))
     claim_id = request.form.get("claim_id", type=int) or link.claim_a_id
     return redirect(url_for("queue.show", claim_id=claim_id))
