@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/activate
 
 # The interface's translations, compiled from claims/translations/*/LC_MESSAGES/messages.po.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d claims/translations
+	$(BIN)/pybabel -q compile -d claims/translations
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
