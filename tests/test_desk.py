@@ -236,3 +236,33 @@ def test_merged_claims_are_listed_under_merged(app, client, desk):
         merged = session.exec(select(Claim.id).where(Claim.status == ClaimStatus.MERGED)).all()
     assert merged and queue_ids(client, status="merged") == list(merged)
     assert json.dumps(merged)
+
+
+def test_a_viewer_is_shown_no_control_it_may_not_use(app, client, desk):
+    # Something on every page: a verdict, a link, a feed.
+    claim = desk["minister"]
+    client.post(f"/api/claims/{claim}/verdicts", json={"rating": "true", "explanation": "Ok."})
+    client.post("/api/feeds", json={"url": "http://127.0.0.1:9/feed.xml"})
+    article = claim_row(app, claim).article_id
+    viewer = app.test_client()
+    login(viewer, "viewer")
+    pages = [
+        "/claims",
+        "/claims?status=all",
+        f"/claims/{claim}",
+        "/articles",
+        f"/articles/{article}",
+        "/sources",
+        f"/sources/{desk['source:AFP']}",
+        "/feeds",
+        "/jobs",
+        "/search?q=minister",
+        "/export",
+        "/dashboard",
+    ]
+    allowed = {"/logout", "/language"}
+    for path in pages:
+        page = text_of(viewer.get(path))
+        actions = set(re.findall(r'<form[^>]*method="post"[^>]*action="([^"?]+)', page))
+        assert actions <= allowed, (path, actions - allowed)
+        assert "/articles/new" not in page, path
