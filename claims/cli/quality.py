@@ -31,6 +31,13 @@ from claims.services.evaluation import (
     store_collection,
 )
 from claims.text.cwmodel import default_path, f1_report, read_labelled, train_file
+from claims.text.goldsets import (
+    PAIR_COLUMNS,
+    SPEAKER_COLUMNS,
+    evaluate_pairs,
+    evaluate_speakers,
+    read_rows,
+)
 from claims.web.extensions import services
 
 _DENSE_WEIGHT = click.option(
@@ -139,6 +146,36 @@ def eval_extraction(pages: Path, truth: Path | None) -> None:
     click.echo(f"precision {precision:.4f}")
     click.echo(f"recall {recall:.4f}")
     click.echo(f"F1 {f1:.4f}")
+
+
+_GOLD_FILE = click.option(
+    "--data", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+
+
+@eval_group.command("speakers")
+@_GOLD_FILE
+def eval_speakers(data: Path) -> None:
+    """Score speaker attribution on labelled sentences (lang, context, sentence, speaker)."""
+    with user_errors():
+        tally = evaluate_speakers(read_rows(data, SPEAKER_COLUMNS))
+    for name, (right, total) in sorted(tally.groups.items()):
+        click.echo(f"{name} {right}/{total} {right / total:.4f}")
+    click.echo(f"sentences {tally.total}")
+    click.echo(f"accuracy {tally.accuracy:.4f}")
+
+
+@eval_group.command("differences")
+@_GOLD_FILE
+def eval_differences(data: Path) -> None:
+    """Score "same claim, different facts" on labelled pairs (lang, left, right, kind, ...)."""
+    with user_errors():
+        scores = evaluate_pairs(read_rows(data, PAIR_COLUMNS))
+    for kind, (right, total) in sorted(scores.by_kind.items()):
+        click.echo(f"{kind} {right}/{total} {right / total:.4f}")
+    click.echo(f"precision {scores.precision:.4f}")
+    click.echo(f"recall {scores.recall:.4f}")
+    click.echo(f"F1 {scores.f1:.4f}")
 
 
 @eval_group.command("similarity")
